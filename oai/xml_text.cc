@@ -1,0 +1,140 @@
+#include "oai/xml_text.h"
+
+namespace oai {
+namespace {
+
+// One step of UTF-8 decoding. `length` 0 means the byte at the position does
+// not start a well-formed sequence.
+struct DecodedChar {
+  char32_t code_point;
+  std::size_t length;
+};
+
+// Decodes strictly by the Unicode well-formed byte sequence table (Unicode
+// 15, table 3-7): the narrowed second-byte ranges after E0, ED, F0 and F4 are
+// what rule out overlong forms, encoded surrogates and values above U+10FFFF.
+DecodedChar decode_utf8(std::string_view text, std::size_t pos) {
+  const auto lead = static_cast<unsigned char>(text[pos]);
+  if (lead < 0x80) return {lead, 1};
+  std::size_t length = 0;
+  char32_t code_point = 0;
+  unsigned char low = 0x80;
+  unsigned char high = 0xBF;
+  if (lead >= 0xC2 && lead <= 0xDF) {
+    length = 2;
+    code_point = lead & 0x1F;
+  } else if (lead >= 0xE0 && lead <= 0xEF) {
+    length = 3;
+    code_point = lead & 0x0F;
+    if (lead == 0xE0) low = 0xA0;
+    if (lead == 0xED) high = 0x9F;
+  } else if (lead >= 0xF0 && lead <= 0xF4) {
+    length = 4;
+    code_point = lead & 0x07;
+    if (lead == 0xF0) low = 0x90;
+    if (lead == 0xF4) high = 0x8F;
+  } else {
+    return {0, 0};
+  }
+  if (text.size() - pos < length) return {0, 0};
+  for (std::size_t i = 1; i < length; ++i) {
+    const auto byte = static_cast<unsigned char>(text[pos + i]);
+    if (byte < low || byte > high) return {0, 0};
+    low = 0x80;
+    high = 0xBF;
+    code_point = (code_point << 6) | (byte & 0x3F);
+  }
+  return {code_point, length};
+}
+
+// Calls `keep(chunk)` for every legal character of `text`, in order, with its
+// UTF-8 bytes. Returns how many characters or stray bytes it skipped. Each
+// byte of an ill-formed sequence counts on its own, because resynchronising a
+// byte at a time is the only rule that needs no guess about the intended
+// sequence length.
+template <typename Keep>
+std::size_t for_each_legal_char(std::string_view text, Keep keep) {
+  std::size_t dropped = 0;
+  std::size_t pos = 0;
+  while (pos < text.size()) {
+    const DecodedChar decoded = decode_utf8(text, pos);
+    if (decoded.length == 0) {
+      ++dropped;
+      ++pos;
+      continue;
+    }
+    if (is_xml_char(decoded.code_point)) {
+      keep(text.substr(pos, decoded.length));
+    } else {
+      ++dropped;
+    }
+    pos += decoded.length;
+  }
+  return dropped;
+}
+
+// The replacement for an ASCII character in `context`, or empty to copy it.
+std::string_view escape_for(char c, XmlContext context) {
+  switch (c) {
+    case '&':
+      return "&amp;";
+    case '<':
+      return "&lt;";
+    case '>':
+      return "&gt;";
+    case '\r':  // a raw CR would come back from a parser as LF
+      return "&#13;";
+    default:
+      break;
+  }
+  if (context == XmlContext::kText) return {};
+  // Attribute-value normalisation would turn raw white space into spaces.
+  switch (c) {
+    case '"':
+      return "&quot;";
+    case '\t':
+      return "&#9;";
+    case '\n':
+      return "&#10;";
+    default:
+      return {};
+  }
+}
+
+}  // namespace
+
+bool is_xml_char(char32_t c) {
+  if (c < 0x20) return c == 0x9 || c == 0xA || c == 0xD;
+  if (c <= 0xD7FF) return true;
+  if (c < 0xE000) return false;
+  if (c <= 0xFFFD) return true;
+  return c >= 0x10000 && c <= 0x10FFFF;
+}
+
+std::size_t remove_illegal_xml_chars(std::string& text) {
+  // Compacts in place: the write position never passes the read position, so
+  // every kept byte is copied before it could be overwritten.
+  std::size_t write = 0;
+  const std::size_t dropped = for_each_legal_char(text, [&](std::string_view chunk) {
+    for (char c : chunk) text[write++] = c;
+  });
+  text.resize(write);
+  return dropped;
+}
+
+std::size_t append_xml_escaped(std::string& out, std::string_view text, XmlContext context) {
+  out.reserve(out.size() + text.size());
+  return for_each_legal_char(text, [&](std::string_view chunk) {
+    const std::string_view escaped =
+        chunk.size() == 1 ? escape_for(chunk.front(), context) : std::string_view{};
+    out += escaped.empty() ? chunk : escaped;
+  });
+}
+
+std::string xml_escaped(std::string_view text, XmlContext context) {
+  std::string out;
+  append_xml_escaped(out, text, context);
+  return out;
+}
+
+}  // namespace oai
