@@ -1,0 +1,195 @@
+// The store: one SQLite file holding everything harvested, the only code that
+// speaks SQL. docs/store.md documents its tables for people.
+#ifndef STORE_STORE_H_
+#define STORE_STORE_H_
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "store/migrations.h"
+#include "store/store_error.h"
+
+namespace store {
+
+struct OpenOptions {
+  // Read-only stores are never created or migrated; they must already be at
+  // the newest schema version.
+  bool read_only = false;
+  // How long a statement waits for another connection's lock before failing.
+  int busy_timeout_ms = 10'000;
+};
+
+// What Identify said about a source (checklist HV-1).
+struct IdentifyFacts {
+  std::string repository_name;
+  std::string declared_base_url;
+  std::string protocol_version;
+  std::vector<std::string> admin_emails;
+  std::string earliest_datestamp;
+  std::string deleted_record;  // no | transient | persistent
+  std::string granularity;     // YYYY-MM-DD | YYYY-MM-DDThh:mm:ssZ
+  std::vector<std::string> compression;
+  std::string response_date;
+};
+
+struct Source {
+  std::int64_t id = 0;
+  std::string name;
+  std::string base_url;
+  std::optional<std::string> granularity;     // NULL until identified
+  std::optional<std::string> deleted_record;  // NULL until identified
+};
+
+struct MetadataFormat {
+  std::string metadata_prefix;
+  std::string schema_url;
+  std::string metadata_namespace;
+};
+
+struct SetInfo {
+  std::string set_spec;
+  std::string set_name;
+  std::string descriptions;  // raw XML of the setDescription contents, may be empty
+};
+
+// Where an unfinished list stands: the next request is its resumption token.
+struct Checkpoint {
+  std::optional<std::string> window_from;   // as sent
+  std::optional<std::string> window_until;  // as sent
+  std::string first_response_date;          // of the list's first page
+  std::string resumption_token;             // to send next
+  std::int64_t page_number = 0;             // pages committed so far
+};
+
+// One list a source is harvested as: a prefix and a set ('' = everything).
+struct HarvestList {
+  std::int64_t id = 0;
+  std::int64_t source_id = 0;
+  std::string metadata_prefix;
+  std::string set_spec;
+  std::optional<std::string> next_from;   // the incremental watermark (HV-3)
+  std::optional<Checkpoint> checkpoint;   // set while a list is unfinished
+};
+
+// One Dublin Core element of an oai_dc record, in document order.
+struct DcElement {
+  std::string element;  // one of the fifteen DCMES names, e.g. "title"
+  std::string value;
+  std::string lang;     // xml:lang, empty when absent
+};
+
+// One record of a harvested page, as the harvester read it.
+struct HarvestedRecord {
+  std::string identifier;              // upstream identifier
+  std::string datestamp;               // upstream datestamp, as received
+  bool deleted = false;                // header status="deleted"
+  std::vector<std::string> set_specs;  // upstream setSpecs, as received
+  std::string metadata;                // payload root element, raw XML; empty when deleted
+  std::string about;                   // upstream <about> contents, raw XML; may be empty
+  std::vector<DcElement> dc;           // parsed elements, for oai_dc records
+};
+
+// One harvested page and what it leaves behind, written in one transaction.
+struct HarvestedPage {
+  std::int64_t list_id = 0;
+  std::int64_t run_id = 0;
+  std::string response_date;  // upstream responseDate: every record's harvestDate
+  std::uint64_t bytes = 0;    // response size, added to the run
+  std::vector<HarvestedRecord> records;
+  // Set when the list goes on: saved as the list's checkpoint.
+  std::optional<Checkpoint> continue_at;
+  // Set when this page completes the list: the checkpoint is removed and the
+  // watermark moves to this value (never backwards). Ignored with continue_at.
+  std::optional<std::string> next_from;
+};
+
+// What write_page() did with the page's records.
+struct PageCounts {
+  std::int64_t created = 0;    // new live records
+  std::int64_t updated = 0;    // live records whose content changed
+  std::int64_t deleted = 0;    // records that became (or arrived as) tombstones
+  std::int64_t unchanged = 0;  // identical to what the store held
+};
+
+// What a harvest run ends with.
+enum class RunResult { kOk, kFailed, kInterrupted };
+
+// Totals over the whole store.
+struct StoreStats {
+  std::int64_t sources = 0;
+  std::int64_t records = 0;  // deleted ones included
+  std::int64_t deleted = 0;
+};
+
+// A connection to one store file. Not thread-safe: use one Store per thread
+// (SQLite's WAL lets one writer and many readers work at once).
+class Store {
+ public:
+  // Opens (creating it unless read-only) the store at `path` and applies
+  // every migration it lacks, each in its own transaction. Sets WAL mode,
+  // foreign keys and the busy timeout. Throws StoreError when the file is not
+  // a store, cannot be opened, or was written by a newer schema than this
+  // program knows (the message names both versions).
+  static Store open(const std::string& path, const OpenOptions& options = {});
+
+  // The same with another list of migrations; for tests of migration itself.
+  static Store open(const std::string& path, const std::vector<Migration>& migrations,
+                    const OpenOptions& options);
+
+  Store(Store&&) noexcept;
+  Store& operator=(Store&&) noexcept;
+  ~Store();
+
+  // PRAGMA user_version: the newest migration applied.
+  int schema_version() const;
+
+  // Adds the source `name` or updates its base URL; returns its id.
+  std::int64_t upsert_source(std::string_view name, std::string_view base_url);
+  std::optional<Source> find_source(std::string_view name) const;
+  void save_identify(std::int64_t source_id, const IdentifyFacts& facts);
+  // Replaces the formats (or sets) recorded for the source.
+  void save_formats(std::int64_t source_id, const std::vector<MetadataFormat>& formats);
+  void save_sets(std::int64_t source_id, const std::vector<SetInfo>& sets);
+
+  // The list (source, prefix, set), created when new, with its watermark and
+  // checkpoint.
+  HarvestList open_list(std::int64_t source_id, std::string_view metadata_prefix,
+                        std::string_view set_spec = "");
+  // Forgets the list's checkpoint, so its next harvest restarts the window
+  // (HV-5). The watermark stays.
+  void drop_checkpoint(std::int64_t list_id);
+
+  // Starts a harvest run of the source; returns its id.
+  std::int64_t begin_run(std::int64_t source_id);
+  // Ends the run with `result`; `error` is empty on success.
+  void finish_run(std::int64_t run_id, RunResult result, std::string_view error = "",
+                  std::int64_t retries = 0);
+
+  // Writes the page's records, tombstones, set memberships, Dublin Core
+  // elements and full-text entries, its checkpoint or the list's new
+  // watermark, and the run's counters, all in one transaction: on any
+  // exception the store is exactly as before. Records keep our datestamp when
+  // their content is unchanged; changed ones are stamped with the current
+  // second, taken right before the writes (DESIGN.md).
+  PageCounts write_page(const HarvestedPage& page);
+
+  // Keeps a response or record that could not be stored, for replay.
+  void quarantine(std::optional<std::int64_t> source_id, std::optional<std::int64_t> run_id,
+                  std::string_view request_url, std::string_view error,
+                  std::optional<std::int64_t> byte_offset, std::string_view raw);
+
+  StoreStats stats() const;
+
+ private:
+  struct Impl;
+  explicit Store(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;  // the connection and its cached statements
+};
+
+}  // namespace store
+
+#endif  // STORE_STORE_H_
