@@ -1,0 +1,29 @@
+// The subcommands of `oaipmh`: each registers its options on the app and
+// returns the function that runs it.
+#ifndef CLI_COMMANDS_H_
+#define CLI_COMMANDS_H_
+
+#include <CLI/CLI.hpp>
+
+#include <functional>
+
+namespace cli {
+
+// Exit statuses shared by every subcommand (listed in `oaipmh --help`).
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitFailed = 1;
+inline constexpr int kExitUsage = 2;
+
+// A subcommand registered on the app, and what runs it once it is parsed.
+// The run function returns the exit status; it may throw for failures.
+struct Command {
+  CLI::App* subcommand;
+  std::function<int()> run;
+};
+
+Command add_init_command(CLI::App& app);
+Command add_status_command(CLI::App& app);
+
+}  // namespace cli
+
+#endif  // CLI_COMMANDS_H_

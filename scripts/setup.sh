@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages oaipmh needs (only those missing), then
+# configures and builds it in build/. Safe to run again: it only does what is
+# still to do. Usage: scripts/setup.sh [extra cmake arguments...]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+packages=(
+  # toolchain
+  g++ cmake make pkg-config
+  # libraries (docs/architecture.md says what each is for)
+  libcurl4-openssl-dev libxml2-dev libboost1.81-dev libboost-url1.81-dev
+  libsqlite3-dev zlib1g-dev libssl-dev libtomlplusplus-dev libcli11-dev
+  libspdlog-dev libfmt-dev nlohmann-json3-dev
+  libgtest-dev libgmock-dev libbenchmark-dev
+  # tools the tests and docs use: the sqlite3 shell, xmllint and python3 for
+  # the response validator
+  sqlite3 libxml2-utils python3
+)
+
+missing=()
+for package in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$package")
+  fi
+done
+
+if ((${#missing[@]} > 0)); then
+  echo "setup: installing ${missing[*]}"
+  if [[ $(id -u) -eq 0 ]]; then
+    apt_get=(apt-get)
+  elif command -v sudo >/dev/null && sudo -n true 2>/dev/null; then
+    apt_get=(sudo apt-get)
+  else
+    echo "setup: these Debian packages are missing and installing them needs root:" >&2
+    echo "  apt-get install ${missing[*]}" >&2
+    echo "setup: run that as root (or this script with sudo), then run this script again." >&2
+    exit 2
+  fi
+  export DEBIAN_FRONTEND=noninteractive
+  if ! "${apt_get[@]}" install -y --no-install-recommends "${missing[@]}"; then
+    "${apt_get[@]}" update
+    "${apt_get[@]}" install -y --no-install-recommends "${missing[@]}"
+  fi
+fi
+
+cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo "$@" >/dev/null
+cmake --build build -j "$(nproc)"
