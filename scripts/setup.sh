@@ -13,9 +13,10 @@ packages=(
   libsqlite3-dev zlib1g-dev libssl-dev libtomlplusplus-dev libcli11-dev
   libspdlog-dev libfmt-dev nlohmann-json3-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  # tools the tests and docs use: the sqlite3 shell, xmllint and python3 for
-  # the response validator
-  sqlite3 libxml2-utils python3
+  # tools the tests and docs use: the sqlite3 shell; xmllint (independent
+  # counts, the response validator); python3 (the tests' fixture server, the
+  # validator); curl (the fixture server's self-test)
+  sqlite3 libxml2-utils python3 curl
 )
 
 missing=()

@@ -1,0 +1,157 @@
+#include "harvester/http_client.h"
+
+#include <curl/curl.h>
+
+#include <algorithm>
+#include <cctype>
+#include <mutex>
+
+namespace harvester {
+namespace {
+
+struct Transfer {
+  HttpResponse* response;
+  std::uint64_t limit;
+  bool over_limit = false;
+};
+
+std::size_t on_body(char* data, std::size_t size, std::size_t count, void* user) {
+  auto& transfer = *static_cast<Transfer*>(user);
+  const std::size_t bytes = size * count;
+  if (transfer.response->body.size() + bytes > transfer.limit) {
+    transfer.over_limit = true;
+    return 0;  // makes libcurl fail with CURLE_WRITE_ERROR
+  }
+  transfer.response->body.append(data, bytes);
+  return bytes;
+}
+
+std::string trim(std::string text) {
+  const auto first = text.find_first_not_of(" \t\r\n");
+  if (first == std::string::npos) return {};
+  return text.substr(first, text.find_last_not_of(" \t\r\n") - first + 1);
+}
+
+std::size_t on_header(char* data, std::size_t size, std::size_t count, void* user) {
+  auto& response = *static_cast<HttpResponse*>(user);
+  const std::string line(data, size * count);
+  if (line.rfind("HTTP/", 0) == 0) response.retry_after.reset();  // a new response (redirect)
+  const auto colon = line.find(':');
+  if (colon != std::string::npos) {
+    std::string name = line.substr(0, colon);
+    std::transform(name.begin(), name.end(), name.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    if (name == "retry-after") response.retry_after = trim(line.substr(colon + 1));
+  }
+  return size * count;
+}
+
+bool is_retryable(CURLcode code) {
+  switch (code) {
+    case CURLE_UNSUPPORTED_PROTOCOL:
+    case CURLE_URL_MALFORMAT:
+    case CURLE_TOO_MANY_REDIRECTS:
+    case CURLE_WRITE_ERROR:
+    case CURLE_FILESIZE_EXCEEDED:
+    case CURLE_BAD_CONTENT_ENCODING:
+      return false;
+    default:
+      return true;
+  }
+}
+
+void global_init_once() {
+  static std::once_flag once;
+  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+}
+
+}  // namespace
+
+HttpClient::HttpClient(HttpOptions options) : options_(std::move(options)) {
+  global_init_once();
+  curl_ = curl_easy_init();
+  if (curl_ == nullptr) throw TransportError("cannot start libcurl", false);
+}
+
+HttpClient::~HttpClient() { curl_easy_cleanup(static_cast<CURL*>(curl_)); }
+
+HttpResponse HttpClient::get(const std::string& url) {
+  CURL* curl = static_cast<CURL*>(curl_);
+  curl_easy_reset(curl);  // keeps the connection cache: the next request reuses it
+  HttpResponse response;
+  Transfer transfer{&response, options_.max_response_bytes};
+  char error[CURL_ERROR_SIZE] = {};
+  curl_slist* headers = nullptr;
+  if (!options_.from.empty()) headers = curl_slist_append(headers, ("From: " + options_.from).c_str());
+  curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
+  curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
+  curl_easy_setopt(curl, CURLOPT_USERAGENT, options_.user_agent.c_str());
+  curl_easy_setopt(curl, CURLOPT_ACCEPT_ENCODING, "gzip, deflate, identity;q=0.5");
+  curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
+  curl_easy_setopt(curl, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+  curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 1L);
+  curl_easy_setopt(curl, CURLOPT_MAXREDIRS, options_.max_redirects);
+  curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, options_.connect_timeout_seconds);
+  curl_easy_setopt(curl, CURLOPT_LOW_SPEED_LIMIT, options_.low_speed_bytes);
+  curl_easy_setopt(curl, CURLOPT_LOW_SPEED_TIME, options_.low_speed_seconds);
+  curl_easy_setopt(curl, CURLOPT_TIMEOUT, options_.total_timeout_seconds);
+  curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_body);
+  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &transfer);
+  curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, on_header);
+  curl_easy_setopt(curl, CURLOPT_HEADERDATA, &response);
+  curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, error);
+  const CURLcode code = curl_easy_perform(curl);
+  curl_slist_free_all(headers);
+  if (code != CURLE_OK) {
+    if (transfer.over_limit) {
+      throw TransportError("response larger than " + std::to_string(options_.max_response_bytes) +
+                               " bytes (after decoding)",
+                           false);
+    }
+    throw TransportError(error[0] != 0 ? error : curl_easy_strerror(code), is_retryable(code));
+  }
+  curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &response.status);
+  const char* content_type = nullptr;
+  curl_easy_getinfo(curl, CURLINFO_CONTENT_TYPE, &content_type);
+  if (content_type != nullptr) response.content_type = content_type;
+  const char* effective = nullptr;
+  curl_easy_getinfo(curl, CURLINFO_EFFECTIVE_URL, &effective);
+  if (effective != nullptr) response.effective_url = effective;
+  curl_off_t wire = 0;
+  curl_easy_getinfo(curl, CURLINFO_SIZE_DOWNLOAD_T, &wire);
+  response.wire_bytes = static_cast<std::uint64_t>(wire);
+  return response;
+}
+
+std::string charset_of(const std::string& content_type) {
+  std::string lowered = content_type;
+  std::transform(lowered.begin(), lowered.end(), lowered.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  auto at = lowered.find("charset=");
+  if (at == std::string::npos) return {};
+  at += 8;
+  auto end = content_type.find(';', at);
+  std::string charset = trim(content_type.substr(at, end == std::string::npos ? end : end - at));
+  if (charset.size() >= 2 && charset.front() == '"' && charset.back() == '"') {
+    charset = charset.substr(1, charset.size() - 2);
+  }
+  return charset;
+}
+
+std::string url_encode(const std::string& value) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string encoded;
+  for (const unsigned char c : value) {
+    if (std::isalnum(c) != 0 || c == '-' || c == '_' || c == '.' || c == '~') {
+      encoded += static_cast<char>(c);
+    } else {
+      encoded += '%';
+      encoded += kHex[c >> 4];
+      encoded += kHex[c & 0xF];
+    }
+  }
+  return encoded;
+}
+
+}  // namespace harvester
