@@ -64,13 +64,17 @@ CREATE TABLE records (
   deleted             INTEGER NOT NULL DEFAULT 0 CHECK (deleted IN (0, 1)),
   metadata            TEXT,            -- the payload's root element, raw XML
   about               TEXT,            -- upstream <about> contents, raw XML
+  -- The Dublin Core elements of an oai_dc payload, in document order, as a
+  -- JSON array of [element, value, xml:lang or null]; NULL for other formats
+  -- and tombstones. One column, not a row per element: a harvest writes
+  -- tens of thousands of records a second.
+  dc                  TEXT,
   content_hash        TEXT NOT NULL,   -- SHA-256 of what we serve: deleted, sets, metadata, about
   harvest_date        TEXT NOT NULL,   -- upstream responseDate of the page that brought it
   UNIQUE (source_id, upstream_identifier, metadata_prefix),
   CHECK (deleted = 0 OR metadata IS NULL)
 );
 CREATE INDEX records_by_datestamp ON records (metadata_prefix, datestamp, id);
-CREATE INDEX records_by_identifier ON records (upstream_identifier);
 
 -- The setSpecs in a record's header, as received (the minimal ones, S-4).
 CREATE TABLE record_sets (
@@ -80,19 +84,13 @@ CREATE TABLE record_sets (
 ) WITHOUT ROWID;
 CREATE INDEX record_sets_by_spec ON record_sets (set_spec, record_id);
 
--- The Dublin Core elements of an oai_dc record, in document order.
-CREATE TABLE dc_elements (
-  record_id INTEGER NOT NULL REFERENCES records (id) ON DELETE CASCADE,
-  position  INTEGER NOT NULL,  -- 0-based order within the record
-  element   TEXT NOT NULL CHECK (element IN (
-              'title', 'creator', 'subject', 'description', 'publisher',
-              'contributor', 'date', 'type', 'format', 'identifier', 'source',
-              'language', 'relation', 'coverage', 'rights')),
-  value     TEXT NOT NULL,
-  lang      TEXT,              -- xml:lang, when given
-  PRIMARY KEY (record_id, position)
-) WITHOUT ROWID;
-CREATE INDEX dc_elements_by_value ON dc_elements (element, value);
+-- The Dublin Core elements of every record, one row each, for people and
+-- queries (records.dc is where they are stored).
+CREATE VIEW dc_elements (record_id, position, element, value, lang) AS
+  SELECT r.id, CAST(e.key AS INTEGER), json_extract(e.value, '$[0]'),
+         json_extract(e.value, '$[1]'), json_extract(e.value, '$[2]')
+  FROM records r, json_each(r.dc) e
+  WHERE r.dc IS NOT NULL;
 
 -- Full-text index over the Dublin Core text; rowid = records.id.
 CREATE VIRTUAL TABLE dc_fts USING fts5 (

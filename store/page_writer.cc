@@ -7,6 +7,7 @@
 #include <string>
 #include <unordered_map>
 
+#include "oai/namespaces.h"
 #include "store/store.h"
 #include "store/store_impl.h"
 
@@ -15,8 +16,8 @@ namespace {
 
 // SHA-256 (hex) of everything we serve for a record, so a re-harvest that
 // brings identical content keeps our datestamp (checklist G-5, AG-1).
-std::string content_hash(const HarvestedRecord& record) {
-  std::vector<std::string> sets = record.set_specs;
+std::string content_hash(bool deleted, std::vector<std::string> sets, std::string_view metadata,
+                         std::string_view about) {
   std::sort(sets.begin(), sets.end());
   std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> context(EVP_MD_CTX_new(),
                                                                   &EVP_MD_CTX_free);
@@ -29,11 +30,11 @@ std::string content_hash(const HarvestedRecord& record) {
     EVP_DigestUpdate(context.get(), part.data(), part.size());
     EVP_DigestUpdate(context.get(), "", 1);
   };
-  add(record.deleted ? "deleted" : "live");
+  add(deleted ? "deleted" : "live");
   for (const auto& set : sets) add(set);
   add("");
-  add(record.metadata);
-  add(record.about);
+  add(metadata);
+  add(about);
   std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
   unsigned int length = 0;
   EVP_DigestFinal_ex(context.get(), digest.data(), &length);
@@ -44,6 +45,10 @@ std::string content_hash(const HarvestedRecord& record) {
     hex += kHex[digest[i] & 0xf];
   }
   return hex;
+}
+
+std::string content_hash(const HarvestedRecord& record) {
+  return content_hash(record.deleted, record.set_specs, record.metadata, record.about);
 }
 
 // The five FTS columns: title, creator, subject, description, everything else.
@@ -61,6 +66,43 @@ std::array<std::string, 5> fts_columns(const std::vector<DcElement>& elements) {
   return columns;
 }
 
+void append_json_string(std::string& out, std::string_view text) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  out += '"';
+  for (const char c : text) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += c;
+    } else if (byte < 0x20) {
+      out += "\\u00";
+      out += kHex[byte >> 4];
+      out += kHex[byte & 0xf];
+    } else {
+      out += c;  // UTF-8 passes through
+    }
+  }
+  out += '"';
+}
+
+// The elements as records.dc holds them: [[element, value, lang or null], ...].
+std::string dc_json(const std::vector<DcElement>& elements) {
+  std::string json = "[";
+  for (const auto& element : elements) {
+    if (json.size() > 1) json += ',';
+    json += '[';
+    append_json_string(json, element.element);
+    json += ',';
+    append_json_string(json, element.value);
+    json += ',';
+    if (element.lang.empty()) json += "null";
+    else append_json_string(json, element.lang);
+    json += ']';
+  }
+  json += ']';
+  return json;
+}
+
 // A record as the store holds it before the page is written.
 struct Existing {
   std::int64_t id = 0;
@@ -68,153 +110,246 @@ struct Existing {
   bool deleted = false;
 };
 
-// The page's records with what the store holds of each, read before any
-// write so that the stamp can be taken right before the writes.
+// A record of the page with what the store holds of it.
 struct PlannedRecord {
   const HarvestedRecord* record;
   std::string hash;
   std::optional<Existing> existing;
 };
 
-}  // namespace
+// Writes one page inside the transaction its caller holds.
+class PageWriter {
+ public:
+  PageWriter(Store::Impl& db, const HarvestedPage& page) : db_(db), page_(page) {}
 
-PageCounts Store::write_page(const HarvestedPage& page) {
-  Impl& db = *impl_;
-  sqlite::Transaction transaction(db.connection);
-
-  auto& list = db.statement("SELECT source_id, metadata_prefix FROM harvest_lists WHERE id = ?1");
-  list.bind(1, page.list_id);
-  if (!list.step()) throw StoreError("write_page: no harvest list " + std::to_string(page.list_id));
-  const std::int64_t source_id = list.column_int(0);
-  const std::string prefix = list.column_text(1);
-  list.reset();
-
-  std::vector<PlannedRecord> plan;
-  plan.reserve(page.records.size());
-  auto& find = db.statement(
-      "SELECT id, content_hash, deleted FROM records "
-      "WHERE source_id = ?1 AND upstream_identifier = ?2 AND metadata_prefix = ?3");
-  // A page that names one identifier twice keeps the last occurrence.
-  std::unordered_map<std::string_view, std::size_t> planned_at;
-  for (const auto& record : page.records) {
-    const auto [slot, fresh] = planned_at.emplace(record.identifier, plan.size());
-    if (!fresh) {
-      plan[slot->second].record = &record;
-      plan[slot->second].hash = content_hash(record);
-      continue;
+  PageCounts write() {
+    read_list();
+    // Everything is read before the clock is taken, so the stamp precedes
+    // the commit only by the time the writes take (DESIGN.md).
+    const auto plan = plan_records();
+    stamp_ = now_datestamp();
+    for (const auto& planned : plan) write_record(planned);
+    if (sweeping_) remember_seen();
+    if (page_.continue_at) {
+      save_checkpoint();
+    } else {
+      if (sweeping_) finish_sweep();
+      complete_list();
     }
-    PlannedRecord planned{&record, content_hash(record), std::nullopt};
-    find.bind(1, source_id).bind(2, record.identifier).bind(3, prefix);
-    if (find.step()) {
-      planned.existing = Existing{find.column_int(0), find.column_text(1), find.column_int(2) != 0};
-    }
-    find.reset();
-    plan.push_back(std::move(planned));
+    update_run();
+    // Last, because FTS5 flushes its pending terms whenever a later
+    // statement of the transaction opens a savepoint: interleaved with the
+    // other writes, that flush made every page several times slower.
+    write_text_index();
+    return counts_;
   }
 
-  const std::string stamp = now_datestamp();
-  PageCounts counts;
-  auto& upsert = db.statement(
-      "INSERT INTO records (source_id, upstream_identifier, metadata_prefix, upstream_datestamp, "
-      "datestamp, deleted, metadata, about, content_hash, harvest_date) "
-      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) "
-      "ON CONFLICT (source_id, upstream_identifier, metadata_prefix) DO UPDATE SET "
-      "upstream_datestamp = excluded.upstream_datestamp, datestamp = excluded.datestamp, "
-      "deleted = excluded.deleted, metadata = excluded.metadata, about = excluded.about, "
-      "content_hash = excluded.content_hash, harvest_date = excluded.harvest_date "
-      "RETURNING id");
-  auto& clear_sets = db.statement("DELETE FROM record_sets WHERE record_id = ?1");
-  auto& clear_dc = db.statement("DELETE FROM dc_elements WHERE record_id = ?1");
-  auto& clear_fts = db.statement("DELETE FROM dc_fts WHERE rowid = ?1");
-  auto& add_set = db.statement(
-      "INSERT OR IGNORE INTO record_sets (record_id, set_spec) VALUES (?1, ?2)");
-  auto& add_dc = db.statement(
-      "INSERT INTO dc_elements (record_id, position, element, value, lang) "
-      "VALUES (?1, ?2, ?3, ?4, NULLIF(?5, ''))");
-  auto& add_fts = db.statement(
-      "INSERT INTO dc_fts (rowid, title, creator, subject, description, other) "
-      "VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
+ private:
+  void read_list() {
+    auto& list = db_.statement(
+        "SELECT l.source_id, l.metadata_prefix, s.list_id IS NOT NULL "
+        "FROM harvest_lists l LEFT JOIN sweeps s ON s.list_id = l.id WHERE l.id = ?1");
+    list.bind(1, page_.list_id);
+    if (!list.step()) throw StoreError("write_page: no harvest list " + std::to_string(page_.list_id));
+    source_id_ = list.column_int(0);
+    prefix_ = list.column_text(1);
+    sweeping_ = list.column_int(2) != 0;
+    list.reset();
+  }
 
-  for (const auto& planned : plan) {
+  std::vector<PlannedRecord> plan_records() {
+    std::vector<PlannedRecord> plan;
+    plan.reserve(page_.records.size());
+    auto& find = db_.statement(
+        "SELECT id, content_hash, deleted FROM records "
+        "WHERE source_id = ?1 AND upstream_identifier = ?2 AND metadata_prefix = ?3");
+    // A page that names one identifier twice keeps the last occurrence.
+    std::unordered_map<std::string_view, std::size_t> planned_at;
+    for (const auto& record : page_.records) {
+      const auto [slot, fresh] = planned_at.emplace(record.identifier, plan.size());
+      if (!fresh) {
+        plan[slot->second].record = &record;
+        plan[slot->second].hash = content_hash(record);
+        continue;
+      }
+      PlannedRecord planned{&record, content_hash(record), std::nullopt};
+      find.bind(1, source_id_).bind(2, record.identifier).bind(3, prefix_);
+      if (find.step()) {
+        planned.existing = Existing{find.column_int(0), find.column_text(1), find.column_int(2) != 0};
+      }
+      find.reset();
+      plan.push_back(std::move(planned));
+    }
+    return plan;
+  }
+
+  void count(const PlannedRecord& planned) {
+    const bool existed = planned.existing.has_value();
+    if (planned.record->deleted) {
+      ++((existed && planned.existing->deleted) ? counts_.updated : counts_.deleted);
+    } else {
+      ++(existed ? counts_.updated : counts_.created);
+    }
+  }
+
+  void write_record(const PlannedRecord& planned) {
     const HarvestedRecord& record = *planned.record;
     if (planned.existing && planned.existing->hash == planned.hash) {
-      ++counts.unchanged;
-      continue;
+      ++counts_.unchanged;
+      return;
     }
-    if (record.deleted) {
-      if (!planned.existing || !planned.existing->deleted) ++counts.deleted;
-      else ++counts.updated;  // a tombstone whose sets changed
-    } else {
-      ++(planned.existing ? counts.updated : counts.created);
-    }
-    upsert.bind(1, source_id).bind(2, record.identifier).bind(3, prefix);
-    upsert.bind(4, record.datestamp).bind(5, stamp).bind(6, record.deleted ? 1 : 0);
-    if (record.deleted) upsert.bind_null(7); else upsert.bind(7, record.metadata);
-    if (record.about.empty()) upsert.bind_null(8); else upsert.bind(8, record.about);
-    upsert.bind(9, planned.hash).bind(10, page.response_date);
+    count(planned);
+    check_dublin_core(record);
+    auto& upsert = db_.statement(
+        "INSERT INTO records (source_id, upstream_identifier, metadata_prefix, "
+        "upstream_datestamp, datestamp, deleted, metadata, about, dc, content_hash, harvest_date) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, NULLIF(?7, ''), NULLIF(?8, ''), NULLIF(?11, ''), ?9, ?10) "
+        "ON CONFLICT (source_id, upstream_identifier, metadata_prefix) DO UPDATE SET "
+        "upstream_datestamp = excluded.upstream_datestamp, datestamp = excluded.datestamp, "
+        "deleted = excluded.deleted, metadata = excluded.metadata, about = excluded.about, "
+        "dc = excluded.dc, content_hash = excluded.content_hash, "
+        "harvest_date = excluded.harvest_date RETURNING id");
+    upsert.bind(1, source_id_).bind(2, record.identifier).bind(3, prefix_);
+    upsert.bind(4, record.datestamp).bind(5, stamp_).bind(6, record.deleted ? 1 : 0);
+    upsert.bind(7, record.deleted ? std::string_view() : std::string_view(record.metadata));
+    upsert.bind(8, record.about).bind(9, planned.hash).bind(10, page_.response_date);
+    const bool has_dc = !record.deleted && !record.dc.empty();
+    upsert.bind(11, has_dc ? dc_json(record.dc) : std::string());
     if (!upsert.step()) throw StoreError("write_page: upsert returned no id");
     const std::int64_t id = upsert.column_int(0);
     upsert.reset();
 
     if (planned.existing) {
-      clear_sets.bind(1, id).run();
-      clear_dc.bind(1, id).run();
-      clear_fts.bind(1, id).run();
+      db_.statement("DELETE FROM record_sets WHERE record_id = ?1").bind(1, id).run();
+      unindexed_.push_back(id);
     }
+    auto& add_set =
+        db_.statement("INSERT OR IGNORE INTO record_sets (record_id, set_spec) VALUES (?1, ?2)");
     for (const auto& set : record.set_specs) add_set.bind(1, id).bind(2, set).run();
-    if (record.deleted || record.dc.empty()) continue;
-    for (std::size_t i = 0; i < record.dc.size(); ++i) {
-      const auto& element = record.dc[i];
-      add_dc.bind(1, id).bind(2, static_cast<std::int64_t>(i)).bind(3, element.element);
-      add_dc.bind(4, element.value).bind(5, element.lang).run();
-    }
-    const auto columns = fts_columns(record.dc);
-    add_fts.bind(1, id);
-    for (int c = 0; c < 5; ++c) add_fts.bind(c + 2, columns[static_cast<std::size_t>(c)]);
-    add_fts.run();
+    if (has_dc) indexed_.push_back({id, &record.dc});
   }
 
-  if (page.continue_at) {
-    const Checkpoint& at = *page.continue_at;
-    db.statement(
-          "INSERT OR REPLACE INTO checkpoints (list_id, window_from, window_until, "
-          "first_response_date, resumption_token, page_number, updated_at) "
-          "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")
-        .bind(1, page.list_id)
+  // Only the fifteen elements of oai_dc may be stored (checklist DC-1).
+  static void check_dublin_core(const HarvestedRecord& record) {
+    for (const auto& element : record.dc) {
+      if (std::find(std::begin(oai::kDcElements), std::end(oai::kDcElements), element.element) ==
+          std::end(oai::kDcElements)) {
+        throw StoreError("record " + record.identifier + ": '" + element.element +
+                         "' is not a Dublin Core element");
+      }
+    }
+  }
+
+  void write_text_index() {
+    auto& forget = db_.statement("DELETE FROM dc_fts WHERE rowid = ?1");
+    for (const auto id : unindexed_) forget.bind(1, id).run();
+    auto& index = db_.statement(
+        "INSERT INTO dc_fts (rowid, title, creator, subject, description, other) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
+    for (const auto& [id, elements] : indexed_) {
+      const auto columns = fts_columns(*elements);
+      index.bind(1, id);
+      for (int c = 0; c < 5; ++c) index.bind(c + 2, columns[static_cast<std::size_t>(c)]);
+      index.run();
+    }
+  }
+
+  void remember_seen() {
+    auto& seen = db_.statement(
+        "INSERT OR IGNORE INTO sweep_seen (list_id, upstream_identifier) VALUES (?1, ?2)");
+    for (const auto& record : page_.records) seen.bind(1, page_.list_id).bind(2, record.identifier).run();
+  }
+
+  // The live records of the list's source and format that the sweep did not
+  // see become tombstones (HV-11).
+  void finish_sweep() {
+    std::vector<std::int64_t> unseen;
+    auto& select = db_.statement(
+        "SELECT id FROM records r WHERE source_id = ?1 AND metadata_prefix = ?2 AND NOT deleted "
+        "AND NOT EXISTS (SELECT 1 FROM sweep_seen s WHERE s.list_id = ?3 "
+        "AND s.upstream_identifier = r.upstream_identifier)");
+    select.bind(1, source_id_).bind(2, prefix_).bind(3, page_.list_id);
+    while (select.step()) unseen.push_back(select.column_int(0));
+    select.reset();
+    auto& sets = db_.statement("SELECT set_spec FROM record_sets WHERE record_id = ?1");
+    auto& bury = db_.statement(
+        "UPDATE records SET deleted = 1, metadata = NULL, about = NULL, dc = NULL, "
+        "datestamp = ?2, content_hash = ?3 WHERE id = ?1");
+    for (const auto id : unseen) {
+      std::vector<std::string> specs;
+      sets.bind(1, id);
+      while (sets.step()) specs.push_back(sets.column_text(0));
+      sets.reset();
+      bury.bind(1, id).bind(2, stamp_).bind(3, content_hash(true, specs, "", "")).run();
+      unindexed_.push_back(id);
+      ++counts_.deleted;
+    }
+    db_.statement("DELETE FROM sweeps WHERE list_id = ?1").bind(1, page_.list_id).run();
+  }
+
+  void save_checkpoint() {
+    const Checkpoint& at = *page_.continue_at;
+    db_.statement(
+           "INSERT OR REPLACE INTO checkpoints (list_id, window_from, window_until, "
+           "first_response_date, resumption_token, page_number, updated_at) "
+           "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")
+        .bind(1, page_.list_id)
         .bind_optional(2, at.window_from)
         .bind_optional(3, at.window_until)
         .bind(4, at.first_response_date)
         .bind(5, at.resumption_token)
         .bind(6, at.page_number)
-        .bind(7, stamp)
-        .run();
-  } else {
-    db.statement("DELETE FROM checkpoints WHERE list_id = ?1").bind(1, page.list_id).run();
-    db.statement(
-          "UPDATE harvest_lists SET completed_at = ?2, next_from = CASE "
-          "WHEN ?3 IS NULL THEN next_from WHEN next_from IS NULL OR next_from < ?3 THEN ?3 "
-          "ELSE next_from END WHERE id = ?1")
-        .bind(1, page.list_id)
-        .bind(2, stamp)
-        .bind_optional(3, page.next_from)
+        .bind(7, stamp_)
         .run();
   }
 
-  db.statement(
-        "UPDATE harvest_runs SET pages = pages + 1, bytes = bytes + ?2, "
-        "records_new = records_new + ?3, records_updated = records_updated + ?4, "
-        "records_deleted = records_deleted + ?5, records_unchanged = records_unchanged + ?6 "
-        "WHERE id = ?1")
-      .bind(1, page.run_id)
-      .bind(2, static_cast<std::int64_t>(page.bytes))
-      .bind(3, counts.created)
-      .bind(4, counts.updated)
-      .bind(5, counts.deleted)
-      .bind(6, counts.unchanged)
-      .run();
-  if (sqlite3_changes(db.connection.get()) != 1) {
-    throw StoreError("write_page: no harvest run " + std::to_string(page.run_id));
+  // The list is complete: no checkpoint, and the watermark moves forward only.
+  void complete_list() {
+    db_.statement("DELETE FROM checkpoints WHERE list_id = ?1").bind(1, page_.list_id).run();
+    db_.statement(
+           "UPDATE harvest_lists SET completed_at = ?2, next_from = CASE "
+           "WHEN ?3 IS NULL THEN next_from WHEN next_from IS NULL OR next_from < ?3 THEN ?3 "
+           "ELSE next_from END WHERE id = ?1")
+        .bind(1, page_.list_id)
+        .bind(2, stamp_)
+        .bind_optional(3, page_.next_from)
+        .run();
   }
+
+  void update_run() {
+    db_.statement(
+           "UPDATE harvest_runs SET pages = pages + 1, bytes = bytes + ?2, "
+           "records_new = records_new + ?3, records_updated = records_updated + ?4, "
+           "records_deleted = records_deleted + ?5, "
+           "records_unchanged = records_unchanged + ?6 WHERE id = ?1")
+        .bind(1, page_.run_id)
+        .bind(2, static_cast<std::int64_t>(page_.bytes))
+        .bind(3, counts_.created)
+        .bind(4, counts_.updated)
+        .bind(5, counts_.deleted)
+        .bind(6, counts_.unchanged)
+        .run();
+    if (sqlite3_changes(db_.connection.get()) != 1) {
+      throw StoreError("write_page: no harvest run " + std::to_string(page_.run_id));
+    }
+  }
+
+  Store::Impl& db_;
+  const HarvestedPage& page_;
+  std::int64_t source_id_ = 0;
+  std::string prefix_;
+  bool sweeping_ = false;  // a full harvest of this list is in progress
+  std::string stamp_;      // our datestamp for what this page changes
+  PageCounts counts_;
+  std::vector<std::int64_t> unindexed_;  // records whose old text leaves the index
+  std::vector<std::pair<std::int64_t, const std::vector<DcElement>*>> indexed_;  // new text
+};
+
+}  // namespace
+
+PageCounts Store::write_page(const HarvestedPage& page) {
+  sqlite::Transaction transaction(impl_->connection);
+  const PageCounts counts = PageWriter(*impl_, page).write();
   transaction.commit();
   return counts;
 }

@@ -196,6 +196,16 @@ void Store::drop_checkpoint(std::int64_t list_id) {
   impl_->statement("DELETE FROM checkpoints WHERE list_id = ?1").bind(1, list_id).run();
 }
 
+void Store::start_sweep(std::int64_t list_id) {
+  sqlite::Transaction transaction(impl_->connection);
+  impl_->statement("DELETE FROM sweeps WHERE list_id = ?1").bind(1, list_id).run();
+  impl_->statement("INSERT INTO sweeps (list_id, started_at) VALUES (?1, ?2)")
+      .bind(1, list_id)
+      .bind(2, now_datestamp())
+      .run();
+  transaction.commit();
+}
+
 std::int64_t Store::begin_run(std::int64_t source_id) {
   auto& insert = impl_->statement(
       "INSERT INTO harvest_runs (source_id, started_at) VALUES (?1, ?2) RETURNING id");

@@ -163,6 +163,12 @@ class Store {
   // (HV-5). The watermark stays.
   void drop_checkpoint(std::int64_t list_id);
 
+  // Starts a full harvest of the list (which must be of the whole repository,
+  // set ''): from now on write_page() remembers every identifier it sees, and
+  // the page that completes the list turns the list's live records that were
+  // not seen into tombstones (HV-11). Forgets what an earlier sweep saw.
+  void start_sweep(std::int64_t list_id);
+
   // Starts a harvest run of the source; returns its id.
   std::int64_t begin_run(std::int64_t source_id);
   // Ends the run with `result`; `error` is empty on success.
@@ -171,7 +177,8 @@ class Store {
 
   // Writes the page's records, tombstones, set memberships, Dublin Core
   // elements and full-text entries, its checkpoint or the list's new
-  // watermark, and the run's counters, all in one transaction: on any
+  // watermark (and the end of a sweep), and the run's counters, all in one
+  // transaction: on any
   // exception the store is exactly as before. Records keep our datestamp when
   // their content is unchanged; changed ones are stamped with the current
   // second, taken right before the writes (DESIGN.md).
@@ -184,8 +191,10 @@ class Store {
 
   StoreStats stats() const;
 
- private:
+  // The connection and its statements: known only to the store module's files.
   struct Impl;
+
+ private:
   explicit Store(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;  // the connection and its cached statements
 };

@@ -2,8 +2,8 @@
 #ifndef STORE_STORE_IMPL_H_
 #define STORE_STORE_IMPL_H_
 
-#include <map>
 #include <string>
+#include <unordered_map>
 
 #include "store/sqlite.h"
 #include "store/store.h"
@@ -14,7 +14,8 @@ struct Store::Impl {
   explicit Impl(sqlite::Connection c) : connection(std::move(c)) {}
 
   // The statement for `sql`, prepared on first use and kept for reuse; reset
-  // and without bindings.
+  // and without bindings. `sql` must be a string literal: statements are
+  // found by its address, which costs nothing per call.
   sqlite::Statement& statement(const char* sql) {
     auto found = statements.find(sql);
     if (found == statements.end()) {
@@ -26,7 +27,7 @@ struct Store::Impl {
   }
 
   sqlite::Connection connection;
-  std::map<std::string, sqlite::Statement> statements;  // by SQL text
+  std::unordered_map<const char*, sqlite::Statement> statements;  // by SQL literal
 };
 
 // The current time as our datestamp: UTC, seconds granularity.

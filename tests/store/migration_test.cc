@@ -37,10 +37,12 @@ TEST(StoreOpen, CreatesEveryDocumentedTable) {
   const auto tables = probe.rows(
       "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'dc_fts_%' "
       "ORDER BY name");
-  EXPECT_EQ(tables, (std::vector<std::string>{"checkpoints", "dc_elements", "dc_fts",
+  EXPECT_EQ(tables, (std::vector<std::string>{"checkpoints", "dc_fts",
                                               "harvest_lists", "harvest_runs", "quarantine",
                                               "record_sets", "records", "sets", "settings",
-                                              "source_formats", "sources"}));
+                                              "source_formats", "sources", "sweep_seen",
+                                              "sweeps"}));
+  EXPECT_EQ(probe.value("SELECT name FROM sqlite_master WHERE type = 'view'"), "dc_elements");
   EXPECT_EQ(probe.value("SELECT length(value) FROM settings WHERE key = 'resumption_token_key'"),
             "64");
 }
