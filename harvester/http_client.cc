@@ -109,7 +109,12 @@ HttpResponse HttpClient::get(const std::string& url) {
                                " bytes (after decoding)",
                            false);
     }
-    throw TransportError(error[0] != 0 ? error : curl_easy_strerror(code), is_retryable(code));
+    std::string message = error[0] != 0 ? error : curl_easy_strerror(code);
+    // libcurl says "Operation too slow" for a stalled transfer: name it a timeout.
+    if (code == CURLE_OPERATION_TIMEDOUT && message.find("timed out") == std::string::npos) {
+      message = "timed out: " + message;
+    }
+    throw TransportError(message, is_retryable(code));
   }
   curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &response.status);
   const char* content_type = nullptr;

@@ -7,6 +7,7 @@
 #include <cctype>
 #include <limits>
 #include <memory>
+#include <mutex>
 
 #include "harvester/xml_subtree.h"
 #include "oai/namespaces.h"
@@ -330,7 +331,12 @@ class ResponseWalker {
   void walk() {
     int status = xmlTextReaderRead(reader_);
     while (status == 1) {
-      if (xmlTextReaderNodeType(reader_) != XML_READER_TYPE_ELEMENT) {
+      const int type = xmlTextReaderNodeType(reader_);
+      if (type == XML_READER_TYPE_DOCUMENT_TYPE) {
+        // refuse_doctype() reads bytes as ASCII, so a UTF-16 document gets here.
+        fail("the response has a DOCTYPE, which OAI-PMH does not allow (X-4)");
+      }
+      if (type != XML_READER_TYPE_ELEMENT) {
         status = xmlTextReaderRead(reader_);
         continue;
       }
@@ -419,7 +425,11 @@ Response read_response(std::string body, std::string_view http_charset) {
     throw ResponseError("the response is larger than 2 GiB");
   }
 
-  xmlSetExternalEntityLoader(refuse_external_entity);
+  static std::once_flag libxml_ready;
+  std::call_once(libxml_ready, [] {
+    xmlInitParser();
+    xmlSetExternalEntityLoader(refuse_external_entity);
+  });
   ParseErrors errors;
   ReaderPtr reader(xmlReaderForMemory(body.data(), static_cast<int>(body.size()), nullptr,
                                       self_declared || encoding.empty() ? nullptr : encoding.c_str(),

@@ -264,6 +264,18 @@ class SourceHarvest {
 
   void harvest_list(const std::string& prefix, const std::string& set) {
     store::HarvestList list = store_.open_list(source_id_, prefix, set);
+    if (settings_.full && list.checkpoint && list.checkpoint->window_from) {
+      // An unfinished incremental list is no part of a full harvest.
+      store_.drop_checkpoint(list.id);
+      list.checkpoint.reset();
+    }
+    // Deletions a repository does not report persistently are found by a
+    // full harvest of the whole repository (HV-11). A resumed list keeps its
+    // sweep; a restarted one too, since what it saw is still true.
+    if (settings_.full && set.empty() && !list.checkpoint &&
+        (deleted_record_ == "no" || deleted_record_ == "transient")) {
+      store_.start_sweep(list.id);
+    }
     for (int restarts = 0;; ++restarts) {
       try {
         walk_list(list);
@@ -355,6 +367,9 @@ class SourceHarvest {
       identifiers.reserve(page.records.size());
       for (const auto& record : page.records) identifiers.push_back(record.identifier);
       if (const auto problem = guard.check_page(identifiers, next_token); !problem.empty()) {
+        // Resuming at the looping token would only loop again: the next run
+        // restarts the list from its from (HV-5).
+        store_.drop_checkpoint(list.id);
         throw HarvestFailure(problem);
       }
       ++page_number;
