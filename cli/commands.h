@@ -21,6 +21,7 @@ struct Command {
   std::function<int()> run;
 };
 
+Command add_harvest_command(CLI::App& app);
 Command add_init_command(CLI::App& app);
 Command add_status_command(CLI::App& app);
 

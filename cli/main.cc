@@ -8,13 +8,15 @@
 int main(int argc, char** argv) {
   CLI::App app{
       "oaipmh: an OAI-PMH 2.0 harvester, provider and search over one SQLite store.\n\n"
-      "Exit status: 0 success, 1 the command failed, 2 usage or configuration error.",
+      "Exit status: 0 success, 1 the command failed, 2 usage or configuration error\n"
+      "(each subcommand's --help lists its own).",
       "oaipmh"};
   app.set_version_flag("--version", "oaipmh " OAIPMH_VERSION);
   app.require_subcommand(1);
   app.fallthrough();
 
   const std::vector<cli::Command> commands = {
+      cli::add_harvest_command(app),
       cli::add_init_command(app),
       cli::add_status_command(app),
   };

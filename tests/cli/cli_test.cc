@@ -23,7 +23,7 @@ TEST(Cli, EverySubcommandHasHelp) {
   const auto top = run_command(kOaipmh + " --help");
   EXPECT_EQ(top.exit_status, 0);
   EXPECT_NE(top.output.find("Exit status"), std::string::npos) << top.output;
-  for (const std::string subcommand : {"init", "status"}) {
+  for (const std::string subcommand : {"harvest", "init", "status"}) {
     EXPECT_NE(top.output.find(subcommand), std::string::npos) << subcommand;
     const auto help = run_command(kOaipmh + " " + subcommand + " --help");
     EXPECT_EQ(help.exit_status, 0) << subcommand;

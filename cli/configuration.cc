@@ -1,0 +1,212 @@
+#include "cli/configuration.h"
+
+#include <toml++/toml.h>
+
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "oai/identifier.h"
+#include "oai/set_spec.h"
+
+namespace cli {
+namespace {
+
+// Reads the keys of one TOML table, checking types, and afterwards that it
+// held no key nobody asked for (a misspelt key is an error, not a silence).
+class TableReader {
+ public:
+  TableReader(const toml::table& table, std::string where)
+      : table_(table), where_(std::move(where)) {}
+
+  template <typename T>
+  void read(const char* key, T& target) {
+    asked_.insert(key);
+    const toml::node* node = table_.get(key);
+    if (node == nullptr) return;
+    if constexpr (std::is_same_v<T, std::string>) {
+      const auto value = node->value<std::string>();
+      if (!value || !node->is_string()) fail(key, "a string");
+      target = *value;
+    } else if constexpr (std::is_same_v<T, bool>) {
+      if (!node->is_boolean()) fail(key, "true or false");
+      target = *node->value<bool>();
+    } else if constexpr (std::is_same_v<T, double>) {
+      if (!node->is_number()) fail(key, "a number");
+      target = *node->value<double>();
+    } else {
+      if (!node->is_integer()) fail(key, "a whole number");
+      target = static_cast<T>(*node->value<std::int64_t>());
+    }
+  }
+
+  void read_list(const char* key, std::vector<std::string>& target) {
+    asked_.insert(key);
+    const toml::node* node = table_.get(key);
+    if (node == nullptr) return;
+    const toml::array* array = node->as_array();
+    if (array == nullptr) fail(key, "a list of strings");
+    target.clear();
+    for (const auto& item : *array) {
+      if (!item.is_string()) fail(key, "a list of strings");
+      target.push_back(*item.value<std::string>());
+    }
+  }
+
+  // Reads a number of seconds into milliseconds.
+  void read_seconds(const char* key, std::chrono::milliseconds& target) {
+    double seconds = static_cast<double>(target.count()) / 1000.0;
+    read(key, seconds);
+    if (seconds < 0) fail(key, "zero or more seconds");
+    target = std::chrono::milliseconds(static_cast<std::int64_t>(seconds * 1000.0));
+  }
+
+  // Marks `key` as read elsewhere (a sub-table).
+  void known(const char* key) { asked_.insert(key); }
+
+  // Throws for the first key of the table that was never read.
+  void refuse_unknown_keys() const {
+    for (const auto& [key, node] : table_) {
+      if (asked_.count(std::string(key.str())) == 0) {
+        throw ConfigurationError(where_ + ": unknown key '" + std::string(key.str()) + "' (line " +
+                                 std::to_string(node.source().begin.line) + ")");
+      }
+    }
+  }
+
+  [[noreturn]] void fail(const std::string& key, const std::string& expected) const {
+    throw ConfigurationError(where_ + ": '" + key + "' must be " + expected);
+  }
+
+ private:
+  const toml::table& table_;
+  std::string where_;
+  std::set<std::string> asked_;
+};
+
+// The keys a [[source]] may override, and every key of [harvest].
+void read_source_keys(TableReader& reader, harvester::SourceSettings& source) {
+  reader.read_seconds("politeness_delay", source.politeness_delay);
+  reader.read("use_declared_base_url", source.use_declared_base_url);
+  reader.read("list_identifiers", source.list_identifiers);
+  reader.read("max_pages", source.max_pages);
+  reader.read("max_window_restarts", source.max_window_restarts);
+  reader.read("user_agent", source.http.user_agent);
+  reader.read("contact", source.http.from);
+  reader.read("connect_timeout", source.http.connect_timeout_seconds);
+  reader.read("low_speed_limit", source.http.low_speed_bytes);
+  reader.read("low_speed_time", source.http.low_speed_seconds);
+  reader.read("request_timeout", source.http.total_timeout_seconds);
+  reader.read("max_redirects", source.http.max_redirects);
+  std::int64_t max_response_mb = static_cast<std::int64_t>(source.http.max_response_bytes >> 20);
+  reader.read("max_response_mb", max_response_mb);
+  if (max_response_mb < 1 || max_response_mb > 2047) reader.fail("max_response_mb", "1 to 2047");
+  source.http.max_response_bytes = static_cast<std::uint64_t>(max_response_mb) << 20;
+  reader.read("max_attempts", source.retry.max_attempts);
+  reader.read("retry_base_delay", source.retry.base_delay_seconds);
+  reader.read("max_retry_wait", source.retry.max_delay_seconds);
+  if (source.retry.max_attempts < 1) reader.fail("max_attempts", "at least 1");
+  if (source.max_pages < 1) reader.fail("max_pages", "at least 1");
+}
+
+harvester::SourceSettings read_source(const toml::table& table, const HarvestDefaults& defaults,
+                                      const std::string& where) {
+  harvester::SourceSettings source = defaults.source;
+  TableReader reader(table, where);
+  reader.read("name", source.name);
+  reader.read("url", source.base_url);
+  reader.read_list("prefixes", source.metadata_prefixes);
+  reader.read_list("sets", source.sets);
+  read_source_keys(reader, source);
+  reader.refuse_unknown_keys();
+  validate_source(source, where);
+  return source;
+}
+
+}  // namespace
+
+void validate_source(const harvester::SourceSettings& source, const std::string& where) {
+  if (source.name.empty()) throw ConfigurationError(where + ": a source needs a name");
+  if (!oai::is_valid_set_spec(source.name) || source.name.find(':') != std::string::npos) {
+    throw ConfigurationError(where + ": the name '" + source.name +
+                             "' must be letters, digits and -_.!~*'() (it becomes a set)");
+  }
+  if (source.base_url.rfind("http://", 0) != 0 && source.base_url.rfind("https://", 0) != 0) {
+    throw ConfigurationError(where + ": the URL of '" + source.name +
+                             "' must start with http:// or https://");
+  }
+  for (const auto& prefix : source.metadata_prefixes) {
+    if (!oai::is_valid_metadata_prefix(prefix)) {
+      throw ConfigurationError(where + ": '" + prefix + "' is not a metadataPrefix");
+    }
+  }
+  for (const auto& set : source.sets) {
+    if (!oai::is_valid_set_spec(set)) {
+      throw ConfigurationError(where + ": '" + set + "' is not a setSpec");
+    }
+  }
+}
+
+HarvestDefaults default_harvest_settings() {
+  HarvestDefaults defaults;
+  defaults.source.http.user_agent = "oaipmh/" OAIPMH_VERSION;
+  defaults.source.politeness_delay = std::chrono::milliseconds(1000);
+  return defaults;
+}
+
+Configuration parse_configuration(const std::string& text, const std::string& origin) {
+  toml::table root;
+  try {
+    root = toml::parse(text, origin);
+  } catch (const toml::parse_error& error) {
+    throw ConfigurationError(origin + ": line " + std::to_string(error.source().begin.line) + ": " +
+                             std::string(error.description()));
+  }
+  Configuration configuration;
+  configuration.harvest = default_harvest_settings();
+  TableReader top(root, origin);
+  top.read("store", configuration.store);
+  top.known("harvest");
+  top.known("source");
+  if (const toml::node* harvest = root.get("harvest")) {
+    if (!harvest->is_table()) top.fail("harvest", "a table");
+    TableReader reader(*harvest->as_table(), origin + " [harvest]");
+    reader.read("workers", configuration.harvest.workers);
+    if (configuration.harvest.workers < 1) reader.fail("workers", "at least 1");
+    read_source_keys(reader, configuration.harvest.source);
+    reader.refuse_unknown_keys();
+  }
+  std::set<std::string> names;
+  if (const toml::node* sources = root.get("source")) {
+    const toml::array* array = sources->as_array();
+    if (array == nullptr) top.fail("source", "an array of tables: [[source]]");
+    for (std::size_t i = 0; i < array->size(); ++i) {
+      const toml::table* table = array->get(i)->as_table();
+      const std::string where = origin + " [[source]] #" + std::to_string(i + 1);
+      if (table == nullptr) throw ConfigurationError(where + ": must be a table");
+      configuration.sources.push_back(read_source(*table, configuration.harvest, where));
+      if (!names.insert(configuration.sources.back().name).second) {
+        throw ConfigurationError(where + ": the name '" + configuration.sources.back().name +
+                                 "' is used twice");
+      }
+    }
+  }
+  top.refuse_unknown_keys();
+  return configuration;
+}
+
+Configuration load_configuration(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw ConfigurationError("cannot read the configuration file " + path);
+  std::ostringstream text;
+  text << in.rdbuf();
+  Configuration configuration = parse_configuration(text.str(), path);
+  if (!configuration.store.empty() && std::filesystem::path(configuration.store).is_relative()) {
+    configuration.store =
+        (std::filesystem::path(path).parent_path() / configuration.store).lexically_normal().string();
+  }
+  return configuration;
+}
+
+}  // namespace cli

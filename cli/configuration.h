@@ -1,0 +1,50 @@
+// The TOML configuration file (etc/oaipmh.toml documents every key).
+#ifndef CLI_CONFIGURATION_H_
+#define CLI_CONFIGURATION_H_
+
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "harvester/source_harvest.h"
+
+namespace cli {
+
+// A configuration that cannot be used: unreadable, not TOML, an unknown key,
+// a value of the wrong type or out of range. The message names the file,
+// the key and, for syntax errors, the line.
+class ConfigurationError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// The [harvest] table: defaults for every source.
+struct HarvestDefaults {
+  int workers = 4;
+  harvester::SourceSettings source;  // name, base_url and lists left empty
+};
+
+struct Configuration {
+  std::string store;  // empty when the file names none
+  HarvestDefaults harvest;
+  std::vector<harvester::SourceSettings> sources;  // the [[source]] tables, in order
+};
+
+// Throws ConfigurationError, naming `where`, unless the source has a usable
+// name (a setSpec part: it becomes our set), an http(s) URL, and valid
+// metadataPrefixes and setSpecs.
+void validate_source(const harvester::SourceSettings& source, const std::string& where);
+
+// The defaults used without a configuration file: what etc/oaipmh.toml says.
+HarvestDefaults default_harvest_settings();
+
+// Reads `path`. Relative store paths are taken relative to the file's folder.
+// Throws ConfigurationError.
+Configuration load_configuration(const std::string& path);
+
+// The same, from TOML text (for tests); `origin` names it in messages.
+Configuration parse_configuration(const std::string& text, const std::string& origin);
+
+}  // namespace cli
+
+#endif  // CLI_CONFIGURATION_H_

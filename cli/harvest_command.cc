@@ -1,0 +1,197 @@
+// oaipmh harvest: pull records from OAI-PMH repositories into the store.
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "cli/commands.h"
+#include "cli/configuration.h"
+#include "cli/progress_display.h"
+#include "harvester/harvest_run.h"
+#include "oai/datestamp.h"
+
+namespace cli {
+namespace {
+
+constexpr int kExitLocked = 3;
+
+struct HarvestOptions {
+  std::string store;
+  std::string config;
+  std::vector<std::string> names;  // from the configuration; empty = all
+  std::string url;
+  std::string name;
+  std::vector<std::string> prefixes;
+  std::vector<std::string> sets;
+  bool list_identifiers = false;
+  std::string from;
+  std::string until;
+  bool full = false;
+  int workers = 0;  // 0 = from the configuration
+  bool quiet = false;
+  bool verbose = false;
+};
+
+class UsageError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// The sources to harvest and the store, from the options and the configuration.
+std::vector<harvester::SourceSettings> select_sources(HarvestOptions& options, int& workers) {
+  std::vector<harvester::SourceSettings> sources;
+  HarvestDefaults defaults = default_harvest_settings();
+  if (!options.config.empty()) {
+    if (!options.url.empty() || !options.name.empty() || !options.prefixes.empty() ||
+        !options.sets.empty() || options.list_identifiers) {
+      throw UsageError("--url, --name, --prefix, --set and --list-identifiers are for a harvest "
+                       "without --config");
+    }
+    Configuration configuration = load_configuration(options.config);
+    if (options.store.empty()) options.store = configuration.store;
+    defaults = configuration.harvest;
+    for (const auto& wanted : options.names) {
+      bool found = false;
+      for (const auto& source : configuration.sources) found = found || source.name == wanted;
+      if (!found) throw UsageError("no source named '" + wanted + "' in " + options.config);
+    }
+    for (auto& source : configuration.sources) {
+      if (options.names.empty() ||
+          std::find(options.names.begin(), options.names.end(), source.name) != options.names.end()) {
+        sources.push_back(std::move(source));
+      }
+    }
+    if (sources.empty()) throw UsageError(options.config + " has no [[source]] to harvest");
+  } else {
+    if (options.url.empty() || options.name.empty()) {
+      throw UsageError("give --url and --name for one repository, or --config FILE");
+    }
+    if (!options.names.empty()) throw UsageError("source names go with --config");
+    harvester::SourceSettings source = defaults.source;
+    source.name = options.name;
+    source.base_url = options.url;
+    source.metadata_prefixes = options.prefixes;
+    source.sets = options.sets;
+    source.list_identifiers = options.list_identifiers;
+    validate_source(source, "command line");
+    sources.push_back(std::move(source));
+  }
+  if (options.store.empty()) throw UsageError("no store: give --store or set 'store' in the configuration");
+  for (const auto* bound : {&options.from, &options.until}) {
+    if (!bound->empty() && !oai::Datestamp::parse(*bound)) {
+      throw UsageError("'" + *bound + "' is not a date: use YYYY-MM-DD or YYYY-MM-DDThh:mm:ssZ");
+    }
+  }
+  for (auto& source : sources) {
+    if (!options.from.empty()) source.from = options.from;
+    if (!options.until.empty()) source.until = options.until;
+    source.full = options.full;
+  }
+  workers = options.workers > 0 ? options.workers : defaults.workers;
+  return sources;
+}
+
+std::string summary_line(const harvester::SourceSummary& summary) {
+  char line[512];
+  std::snprintf(line, sizeof line,
+                "%s: %s, %lld new, %lld updated, %lld deleted, %lld unchanged, %lld pages, %s, "
+                "%d retries, %.1f s",
+                summary.source.c_str(), summary.ok ? "ok" : "FAILED",
+                static_cast<long long>(summary.counts.created),
+                static_cast<long long>(summary.counts.updated),
+                static_cast<long long>(summary.counts.deleted),
+                static_cast<long long>(summary.counts.unchanged),
+                static_cast<long long>(summary.pages), human_bytes(summary.bytes).c_str(),
+                summary.retries, summary.seconds);
+  std::string text = line;
+  if (summary.quarantined > 0) text += ", " + std::to_string(summary.quarantined) + " quarantined";
+  if (!summary.ok) text += ": " + summary.error;
+  return text;
+}
+
+int run_harvest(HarvestOptions& options) {
+  int workers = 1;
+  std::vector<harvester::SourceSettings> sources;
+  try {
+    sources = select_sources(options, workers);
+  } catch (const UsageError& error) {
+    std::fprintf(stderr, "oaipmh harvest: %s\n", error.what());
+    return kExitUsage;
+  } catch (const ConfigurationError& error) {
+    std::fprintf(stderr, "oaipmh harvest: %s\n", error.what());
+    return kExitUsage;
+  }
+  const auto lock = harvester::HarvestLock::try_acquire(options.store);
+  if (!lock) {
+    std::fprintf(stderr, "oaipmh harvest: another harvest holds the lock on %s (%s); exiting\n",
+                 options.store.c_str(), harvester::HarvestLock::path_for(options.store).c_str());
+    return kExitLocked;
+  }
+  ProgressDisplay display(stderr, !options.quiet && isatty(STDERR_FILENO) != 0);
+  harvester::LogFunction log = [&](const std::string& level, const std::string& message) {
+    if (options.quiet || (level == "info" && !options.verbose)) return;
+    display.log("oaipmh harvest: " + level + ": " + message);
+  };
+  harvester::ProgressFunction progress = [&](const harvester::Progress& at) { display.update(at); };
+  const auto summaries = harvester::harvest_sources(options.store, sources, workers, log, progress);
+  int status = kExitOk;
+  for (const auto& summary : summaries) {
+    display.finish(summary.source);
+    if (!summary.ok) status = kExitFailed;
+    if (!summary.ok || !options.quiet) std::printf("%s\n", summary_line(summary).c_str());
+  }
+  return status;
+}
+
+}  // namespace
+
+Command add_harvest_command(CLI::App& app) {
+  auto* command = app.add_subcommand(
+      "harvest",
+      "Harvest OAI-PMH repositories into the store, incrementally.\n\n"
+      "One repository: --url URL --name NAME; or the [[source]] tables of --config FILE\n"
+      "(all, or the NAMEs given). Each run continues from the last one: the next 'from'\n"
+      "is the responseDate of the last complete list, and an interrupted list resumes\n"
+      "from its checkpoint.\n\n"
+      "Exit status: 0 every source succeeded; 1 at least one source failed (the others\n"
+      "were still harvested); 2 usage or configuration error; 3 another harvest holds\n"
+      "the store's lock (STORE.harvest-lock), nothing was done.");
+  auto options = std::make_shared<HarvestOptions>();
+  command->add_option("--store", options->store,
+                      "SQLite store to harvest into (default: 'store' of the configuration)");
+  command->add_option("--config", options->config, "TOML configuration (see etc/oaipmh.toml)");
+  command->add_option("names", options->names, "With --config: harvest only these sources");
+  command->add_option("--url", options->url, "Base URL of one repository to harvest");
+  command->add_option("--name", options->name,
+                      "Our name for that repository (letters, digits, -_.!~*'())");
+  command
+      ->add_option("--prefix", options->prefixes,
+                   "Metadata format to harvest besides oai_dc (repeatable)")
+      ->allow_extra_args(false);
+  command
+      ->add_option("--set", options->sets,
+                   "Harvest only this upstream set (repeatable; default: everything)")
+      ->allow_extra_args(false);
+  command->add_flag("--list-identifiers", options->list_identifiers,
+                    "Use ListIdentifiers + GetRecord instead of ListRecords");
+  command->add_option("--from", options->from,
+                      "Harvest records from this date (YYYY-MM-DD or YYYY-MM-DDThh:mm:ssZ) "
+                      "instead of the saved watermark");
+  command->add_option("--until", options->until, "Harvest records up to this date");
+  command->add_flag("--full", options->full,
+                    "Harvest everything again; for sources whose deletedRecord is 'no' or "
+                    "'transient', mark records not seen as deleted");
+  command->add_option("--workers", options->workers,
+                      "Sources harvested at once, never two of one host (default: 4, or "
+                      "[harvest] workers)");
+  auto* quiet = command->add_flag("-q,--quiet", options->quiet,
+                                  "Print only failures: no progress, warnings or summaries");
+  command->add_flag("-v,--verbose", options->verbose, "Also log informational messages")
+      ->excludes(quiet);
+  return {command, [options] { return run_harvest(*options); }};
+}
+
+}  // namespace cli
