@@ -110,6 +110,31 @@ void read_source_keys(TableReader& reader, harvester::SourceSettings& source) {
   if (source.max_pages < 1) reader.fail("max_pages", "at least 1");
 }
 
+void read_serve_settings(TableReader reader, ServeSettings& serve) {
+  reader.read("listen", serve.listen);
+  reader.read("base_url", serve.base_url);
+  reader.read("repository_name", serve.repository_name);
+  reader.read("admin_email", serve.admin_email);
+  reader.read("repository_identifier", serve.repository_identifier);
+  reader.read("token_key_file", serve.token_key_file);
+  reader.read("records_per_page", serve.records_per_page);
+  reader.read("identifiers_per_page", serve.identifiers_per_page);
+  reader.read("threads", serve.threads);
+  reader.read("max_in_flight", serve.max_in_flight);
+  reader.read("max_connections", serve.max_connections);
+  reader.read("request_timeout", serve.request_timeout);
+  reader.read("idle_timeout", serve.idle_timeout);
+  reader.read("retry_after", serve.retry_after);
+  reader.refuse_unknown_keys();
+  for (const auto& [key, value] :
+       {std::pair{"records_per_page", serve.records_per_page}, {"identifiers_per_page", serve.identifiers_per_page},
+        {"threads", serve.threads}, {"max_in_flight", serve.max_in_flight},
+        {"max_connections", serve.max_connections}, {"request_timeout", serve.request_timeout},
+        {"idle_timeout", serve.idle_timeout}, {"retry_after", serve.retry_after}}) {
+    if (value < 1) reader.fail(key, "at least 1");
+  }
+}
+
 harvester::SourceSettings read_source(const toml::table& table, const HarvestDefaults& defaults,
                                       const std::string& where) {
   harvester::SourceSettings source = defaults.source;
@@ -168,6 +193,7 @@ Configuration parse_configuration(const std::string& text, const std::string& or
   TableReader top(root, origin);
   top.read("store", configuration.store);
   top.known("harvest");
+  top.known("provider");
   top.known("source");
   if (const toml::node* harvest = root.get("harvest")) {
     if (!harvest->is_table()) top.fail("harvest", "a table");
@@ -176,6 +202,11 @@ Configuration parse_configuration(const std::string& text, const std::string& or
     if (configuration.harvest.workers < 1) reader.fail("workers", "at least 1");
     read_source_keys(reader, configuration.harvest.source);
     reader.refuse_unknown_keys();
+  }
+  if (const toml::node* provider = root.get("provider")) {
+    if (!provider->is_table()) top.fail("provider", "a table");
+    read_serve_settings(TableReader(*provider->as_table(), origin + " [provider]"),
+                        configuration.serve);
   }
   std::set<std::string> names;
   if (const toml::node* sources = root.get("source")) {

@@ -24,9 +24,28 @@ struct HarvestDefaults {
   harvester::SourceSettings source;  // name, base_url and lists left empty
 };
 
+// The [provider] table: how `oaipmh serve` publishes the store.
+struct ServeSettings {
+  std::string listen = "127.0.0.1:8080";  // address:port
+  std::string base_url;                   // empty: http://<listen>/oai
+  std::string repository_name = "oaipmh aggregator";
+  std::string admin_email = "admin@example.org";
+  std::string repository_identifier = "aggregator.example.org";
+  std::string token_key_file;  // empty: the key the store was created with
+  int records_per_page = 100;
+  int identifiers_per_page = 500;
+  int threads = 4;
+  int max_in_flight = 64;
+  int max_connections = 1024;
+  int request_timeout = 30;  // seconds
+  int idle_timeout = 60;     // seconds
+  int retry_after = 5;       // seconds, sent with 503
+};
+
 struct Configuration {
   std::string store;  // empty when the file names none
   HarvestDefaults harvest;
+  ServeSettings serve;
   std::vector<harvester::SourceSettings> sources;  // the [[source]] tables, in order
 };
 

@@ -18,6 +18,7 @@ int main(int argc, char** argv) {
   const std::vector<cli::Command> commands = {
       cli::add_harvest_command(app),
       cli::add_init_command(app),
+      cli::add_serve_command(app),
       cli::add_status_command(app),
   };
 

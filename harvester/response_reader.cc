@@ -9,7 +9,7 @@
 #include <memory>
 #include <mutex>
 
-#include "harvester/xml_subtree.h"
+#include "oai/xml_subtree.h"
 #include "oai/namespaces.h"
 #include "oai/xml_text.h"
 
@@ -138,7 +138,7 @@ std::vector<const xmlNode*> child_elements(const xmlNode* node) {
   return children;
 }
 
-std::string trimmed_text(const xmlNode* node) { return trim_xml_space(text_content(node)); }
+std::string trimmed_text(const xmlNode* node) { return oai::trim_xml_space(oai::text_content(node)); }
 
 std::optional<std::string> attribute(const xmlNode* node, const char* name) {
   xmlChar* value = xmlGetNoNsProp(node, reinterpret_cast<const xmlChar*>(name));
@@ -201,11 +201,11 @@ void read_record(const xmlNode* element, Response& response) {
       if (payload.size() != 1) {
         problem = "metadata of " + record.identifier + " must hold exactly one element";
       } else {
-        record.metadata = serialize_subtree(payload.front());
+        record.metadata = oai::serialize_subtree(payload.front());
         record.dc = dublin_core(payload.front());
       }
     } else if (is_oai(child, "about")) {
-      for (const xmlNode* part : child_elements(child)) record.about += serialize_subtree(part);
+      for (const xmlNode* part : child_elements(child)) record.about += oai::serialize_subtree(part);
     }
   }
   if (!has_header) problem = "record without header";
@@ -218,7 +218,7 @@ void read_record(const xmlNode* element, Response& response) {
     record.about.clear();
   }
   if (!problem.empty()) {
-    response.rejected.push_back({problem, serialize_subtree(element)});
+    response.rejected.push_back({problem, oai::serialize_subtree(element)});
     return;
   }
   response.records.push_back(std::move(record));
@@ -228,7 +228,7 @@ void read_list_header(const xmlNode* element, Response& response) {
   store::HarvestedRecord record;
   const auto problem = read_header(element, record);
   if (!problem.empty()) {
-    response.rejected.push_back({problem, serialize_subtree(element)});
+    response.rejected.push_back({problem, oai::serialize_subtree(element)});
     return;
   }
   response.records.push_back(std::move(record));
@@ -240,11 +240,11 @@ void read_set(const xmlNode* element, Response& response) {
     if (is_oai(child, "setSpec")) set.set_spec = trimmed_text(child);
     else if (is_oai(child, "setName")) set.set_name = trimmed_text(child);
     else if (is_oai(child, "setDescription")) {
-      for (const xmlNode* part : child_elements(child)) set.descriptions += serialize_subtree(part);
+      for (const xmlNode* part : child_elements(child)) set.descriptions += oai::serialize_subtree(part);
     }
   }
   if (set.set_spec.empty()) {
-    response.rejected.push_back({"set without setSpec", serialize_subtree(element)});
+    response.rejected.push_back({"set without setSpec", oai::serialize_subtree(element)});
     return;
   }
   response.sets.push_back(std::move(set));
@@ -258,7 +258,7 @@ void read_metadata_format(const xmlNode* element, Response& response) {
     else if (is_oai(child, "metadataNamespace")) format.metadata_namespace = trimmed_text(child);
   }
   if (format.metadata_prefix.empty()) {
-    response.rejected.push_back({"metadataFormat without metadataPrefix", serialize_subtree(element)});
+    response.rejected.push_back({"metadataFormat without metadataPrefix", oai::serialize_subtree(element)});
     return;
   }
   response.formats.push_back(std::move(format));
@@ -309,7 +309,7 @@ struct ParseErrors {
   static void collect(void* self, xmlErrorPtr error) {
     auto& errors = *static_cast<ParseErrors*>(self);
     if (!errors.first.empty() || error == nullptr || error->level < XML_ERR_ERROR) return;
-    errors.first = trim_xml_space(error->message != nullptr ? error->message : "XML error") +
+    errors.first = oai::trim_xml_space(error->message != nullptr ? error->message : "XML error") +
                    " (line " + std::to_string(error->line) + ", column " +
                    std::to_string(error->int2) + ")";
   }

@@ -1,5 +1,7 @@
 #include "oai/identifier.h"
 
+#include <optional>
+
 namespace oai {
 namespace {
 
@@ -78,11 +80,8 @@ std::string escape_local_identifier(std::string_view text) {
   static constexpr char kHex[] = "0123456789ABCDEF";
   std::string out;
   out.reserve(text.size());
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    const char c = text[i];
-    if (is_uric_char(c) || is_escape_at(text, i)) {
-      // An existing `%XX` is copied whole by copying its `%` here and its
-      // digits, which are unreserved, on the next two turns.
+  for (const char c : text) {
+    if (c != '%' && is_uric_char(c)) {
       out += c;
       continue;
     }
@@ -90,6 +89,23 @@ std::string escape_local_identifier(std::string_view text) {
     out += '%';
     out += kHex[byte >> 4];
     out += kHex[byte & 0xF];
+  }
+  return out;
+}
+
+std::optional<std::string> unescape_local_identifier(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (text[i] != '%') {
+      if (!is_uric_char(text[i])) return std::nullopt;
+      out += text[i];
+      continue;
+    }
+    if (!is_escape_at(text, i)) return std::nullopt;
+    const auto digit = [](char c) { return c <= '9' ? c - '0' : c - 'A' + 10; };
+    out += static_cast<char>(digit(text[i + 1]) * 16 + digit(text[i + 2]));
+    i += 2;
   }
   return out;
 }

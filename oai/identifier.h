@@ -2,6 +2,7 @@
 #ifndef OAI_IDENTIFIER_H_
 #define OAI_IDENTIFIER_H_
 
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -22,10 +23,13 @@ bool is_valid_oai_identifier(std::string_view text);
 
 // Escapes `text` (any bytes, UTF-8 expected) into a valid local-identifier:
 // reserved and unreserved characters stay, everything else becomes `%XX` with
-// upper-case hex (OI-2). A `%` that does not start a valid upper-case `%XX`
-// is escaped too, so the result always satisfies is_valid_local_identifier
-// (for non-empty input).
+// upper-case hex (OI-2). Every `%` is escaped too, so the escaping can be
+// undone exactly: different texts never give the same local-identifier.
 std::string escape_local_identifier(std::string_view text);
+
+// The text escape_local_identifier() made `escaped` from, or nullopt when
+// `escaped` is not a valid local-identifier.
+std::optional<std::string> unescape_local_identifier(std::string_view escaped);
 
 // Whether `text` is a metadataPrefix: `[A-Za-z0-9-_.!~*'()]+` (G-4).
 bool is_valid_metadata_prefix(std::string_view text);

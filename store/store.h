@@ -125,6 +125,57 @@ struct StoreStats {
   std::int64_t deleted = 0;
 };
 
+// ---- What the provider reads ------------------------------------------------
+
+// A record as the provider serves it.
+struct ServedRecord {
+  std::int64_t id = 0;
+  std::string source;                // the source's name (our set for it)
+  std::string upstream_identifier;
+  std::string datestamp;             // ours
+  bool deleted = false;
+  std::vector<std::string> set_specs;  // upstream setSpecs
+  std::string metadata;              // empty when deleted or not asked for
+  std::string about;                 // upstream <about> contents, may be empty
+  std::string upstream_datestamp;
+  std::string harvest_date;
+  std::string upstream_base_url;     // the source's declared baseURL, else the configured one
+  std::string metadata_namespace;    // the format's namespace upstream, may be empty
+};
+
+// Which records a ListRecords or ListIdentifiers page holds.
+struct RecordQuery {
+  std::string metadata_prefix;
+  std::optional<std::string> source;        // only this source's records
+  std::optional<std::string> upstream_set;  // only members of this upstream set or below it (S-3)
+  std::string from = "0000-01-01T00:00:00Z";  // inclusive, seconds form
+  std::string until = "9999-12-31T23:59:59Z"; // inclusive, seconds form
+  // Keyset position: only records after this (datestamp, id), in that order.
+  std::string after_datestamp;
+  std::int64_t after_id = 0;
+  int limit = 100;
+  bool with_metadata = true;  // false for ListIdentifiers
+};
+
+struct FormatInfo {
+  std::string metadata_prefix;
+  std::string schema_url;
+  std::string metadata_namespace;
+};
+
+struct SetEntry {
+  std::string source;        // the source the set belongs to
+  std::string set_spec;      // upstream setSpec; empty for the source itself
+  std::string set_name;
+  std::string descriptions;  // raw XML, may be empty
+};
+
+struct SourceEntry {
+  std::string name;
+  std::string base_url;  // declared, else configured
+  std::string repository_name;
+};
+
 // A connection to one store file. Not thread-safe: use one Store per thread
 // (SQLite's WAL lets one writer and many readers work at once).
 class Store {
@@ -190,6 +241,33 @@ class Store {
                   std::optional<std::int64_t> byte_offset, std::string_view raw);
 
   StoreStats stats() const;
+
+  // ---- Reading for the provider. Between begin_read() and end_read() every
+  // read sees one snapshot of the store, whatever harvests commit meanwhile.
+  void begin_read();
+  void end_read();
+
+  // The records of a page, in (datestamp, id) order.
+  std::vector<ServedRecord> list_records(const RecordQuery& query) const;
+  // How many records the query matches, ignoring its keyset position and limit.
+  std::int64_t count_records(const RecordQuery& query) const;
+  // One record of one source and format, if the store holds it.
+  std::optional<ServedRecord> get_record(std::string_view source,
+                                         std::string_view upstream_identifier,
+                                         std::string_view metadata_prefix) const;
+  // The formats the store holds records of for this item (any state).
+  std::vector<std::string> prefixes_of(std::string_view source,
+                                       std::string_view upstream_identifier) const;
+  // Every format the store holds records in, with the schema and namespace
+  // the first source offering it declared.
+  std::vector<FormatInfo> formats() const;
+  // The lowest of our datestamps, if the store holds any record.
+  std::optional<std::string> earliest_datestamp() const;
+  std::vector<SourceEntry> sources() const;
+  // Every upstream set: declared by ListSets or met in a record's header.
+  std::vector<SetEntry> sets() const;
+  // A value of the settings table, or empty.
+  std::string setting(std::string_view key) const;
 
   // The connection and its statements: known only to the store module's files.
   struct Impl;

@@ -140,13 +140,29 @@ TEST(EscapeLocalIdentifier, EscapesStrayPercent_OI2) {
   EXPECT_EQ(escape_local_identifier("%2"), "%252");
   EXPECT_EQ(escape_local_identifier("%3c"), "%253c");
   EXPECT_EQ(escape_local_identifier("%G1"), "%25G1");
-  EXPECT_EQ(escape_local_identifier("%%41"), "%25%41");
+  EXPECT_EQ(escape_local_identifier("%%41"), "%25%2541");
 }
 
-TEST(EscapeLocalIdentifier, KeepsValidEscapes_OI2) {
-  EXPECT_EQ(escape_local_identifier("ab%3Ccd"), "ab%3Ccd");
-  EXPECT_EQ(escape_local_identifier("%20"), "%20");
-  EXPECT_EQ(escape_local_identifier("%25"), "%25");
+// Escaping every `%` keeps the mapping one-to-one: "a b" and "a%20b" differ.
+TEST(EscapeLocalIdentifier, EscapesEveryPercent_OI2) {
+  EXPECT_EQ(escape_local_identifier("ab%3Ccd"), "ab%253Ccd");
+  EXPECT_EQ(escape_local_identifier("%20"), "%2520");
+  EXPECT_NE(escape_local_identifier("a b"), escape_local_identifier("a%20b"));
+}
+
+TEST(UnescapeLocalIdentifier, UndoesEscape_OI2) {
+  for (std::string_view input : {"a b"sv, "a%20b"sv, "%"sv, "oai:arXiv.org:hep-th/9901001"sv,
+                                 "caf\xC3\xA9"sv, "\0x"sv, "#<>%%"sv}) {
+    EXPECT_EQ(unescape_local_identifier(escape_local_identifier(input)), std::string(input));
+  }
+}
+
+TEST(UnescapeLocalIdentifier, RefusesInvalidLocalIdentifiers_OI2) {
+  EXPECT_EQ(unescape_local_identifier("a b"), std::nullopt);
+  EXPECT_EQ(unescape_local_identifier("%3c"), std::nullopt);
+  EXPECT_EQ(unescape_local_identifier("%4"), std::nullopt);
+  EXPECT_EQ(unescape_local_identifier("#"), std::nullopt);
+  EXPECT_EQ(unescape_local_identifier("ok%3Cok"), "ok<ok");
 }
 
 TEST(EscapeLocalIdentifier, EmptyStaysEmpty_OI2) { EXPECT_EQ(escape_local_identifier(""), ""); }
@@ -165,10 +181,12 @@ TEST(EscapeLocalIdentifier, ResultIsAlwaysValid_OI2) {
   }
 }
 
-TEST(EscapeLocalIdentifier, IsIdempotentOnValidInput_OI2) {
+// Not idempotent on purpose: escaping an escaped text escapes its `%` again,
+// which is what keeps the mapping one-to-one.
+TEST(EscapeLocalIdentifier, EscapingTwiceNeedsUnescapingTwice_OI2) {
   for (const char* text : {"a b#c", "caf\xC3\xA9", "%", "ab%3ccd"}) {
-    const std::string once = escape_local_identifier(text);
-    EXPECT_EQ(escape_local_identifier(once), once) << text;
+    const std::string twice = escape_local_identifier(escape_local_identifier(text));
+    EXPECT_EQ(unescape_local_identifier(*unescape_local_identifier(twice)), std::string(text));
   }
 }
 

@@ -1,12 +1,12 @@
 // Serialising one element of a parsed response on its own.
-#ifndef HARVESTER_XML_SUBTREE_H_
-#define HARVESTER_XML_SUBTREE_H_
+#ifndef OAI_XML_SUBTREE_H_
+#define OAI_XML_SUBTREE_H_
 
 #include <libxml/tree.h>
 
 #include <string>
 
-namespace harvester {
+namespace oai {
 
 // Writes `element` and its descendants as a standalone XML fragment: every
 // namespace the subtree uses but inherits from its ancestors is declared on
@@ -22,6 +22,6 @@ std::string text_content(const xmlNode* node);
 // `text` without leading and trailing XML white space.
 std::string trim_xml_space(std::string text);
 
-}  // namespace harvester
+}  // namespace oai
 
-#endif  // HARVESTER_XML_SUBTREE_H_
+#endif  // OAI_XML_SUBTREE_H_

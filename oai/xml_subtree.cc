@@ -1,4 +1,4 @@
-#include "harvester/xml_subtree.h"
+#include "oai/xml_subtree.h"
 
 #include <set>
 #include <string_view>
@@ -7,7 +7,7 @@
 
 #include "oai/xml_text.h"
 
-namespace harvester {
+namespace oai {
 namespace {
 
 std::string_view view(const xmlChar* text) {
@@ -152,4 +152,4 @@ std::string trim_xml_space(std::string text) {
   return text.substr(first, last - first + 1);
 }
 
-}  // namespace harvester
+}  // namespace oai

@@ -1,0 +1,590 @@
+#include "provider/http_server.h"
+
+#include <algorithm>
+#include <array>
+#include <atomic>
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/string.hpp>
+#include <boost/beast/http.hpp>
+#include <csignal>
+#include <cstdio>
+#include <ctime>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <stdexcept>
+#include <thread>
+#include <variant>
+
+#include "provider/compression.h"
+
+namespace provider {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+using Clock = std::chrono::steady_clock;
+using ErrorCode = boost::system::error_code;
+using RequestParser = http::request_parser<http::string_body>;
+using namespace asio::experimental::awaitable_operators;
+
+// Errors come back as values: within() races an operation against a timer
+// with `||`, which waits for the first to *succeed*, so the operation itself
+// must not throw.
+constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
+
+constexpr std::size_t kMinCompressedBodyBytes = 256;  // smaller bodies gain nothing
+// How long, and how much, to read from a client after the last response
+// before closing (see linger_close).
+constexpr auto kLingerTime = std::chrono::seconds(2);
+constexpr std::size_t kLingerMaxBytes = 1 << 20;
+constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+
+// Runs `operation` until it completes or `deadline` passes; nullopt on the
+// deadline, in which case the operation has been cancelled.
+template <typename T>
+asio::awaitable<std::optional<T>> within(asio::awaitable<T> operation, Clock::time_point deadline) {
+  asio::steady_timer timer(co_await asio::this_coro::executor, deadline);
+  auto result = co_await (std::move(operation) || timer.async_wait(asio::use_awaitable));
+  if (result.index() == 0) co_return std::get<0>(std::move(result));
+  co_return std::nullopt;
+}
+
+// One accepted connection. Its socket's executor is a strand; everything
+// that touches the socket or `waiting_for_request` runs on that strand.
+struct Connection {
+  explicit Connection(tcp::socket s) : socket(std::move(s)) {}
+  tcp::socket socket;
+  std::string client;                // "address:port" of the peer
+  bool waiting_for_request = false;  // idle between requests: stop() may close it
+};
+
+enum class ReadResult { kRequest, kClosed, kTimeout, kHeaderTooLarge, kBodyTooLarge, kMalformed };
+
+ReadResult classify(const ErrorCode& ec) {
+  if (ec == http::error::header_limit) return ReadResult::kHeaderTooLarge;
+  if (ec == http::error::body_limit) return ReadResult::kBodyTooLarge;
+  if (ec == http::error::end_of_stream || ec == http::error::partial_message) {
+    return ReadResult::kClosed;
+  }
+  if (ec.category() == make_error_code(http::error::bad_method).category()) {
+    return ReadResult::kMalformed;
+  }
+  return ReadResult::kClosed;  // reset, aborted by stop(), ...
+}
+
+// One request and its response, as far as the log needs them.
+struct Exchange {
+  Clock::time_point start = Clock::now();
+  std::string method = "-";
+  std::string path = "-";
+  unsigned version = 11;
+  bool head = false;      // HEAD: send the headers of GET, no body
+  bool close = true;      // send `Connection: close` and close afterwards
+  std::string encoding;   // content coding applied to response.body
+  HttpResponse response;  // body already encoded
+};
+
+HttpResponse text_response(int status, std::string_view text) {
+  HttpResponse response;
+  response.status = status;
+  response.content_type = "text/plain; charset=UTF-8";
+  response.body = std::string(text) + "\n";
+  return response;
+}
+
+// Splits an origin-form ("/oai?verb=Identify") or absolute-form
+// ("http://host/oai?...") request target into path and query.
+std::pair<std::string, std::string> split_target(std::string_view target) {
+  if (const auto scheme = target.find("://");
+      scheme != std::string_view::npos && target.find('/') > scheme) {
+    const auto path = target.find('/', scheme + 3);
+    target = path == std::string_view::npos ? "/" : target.substr(path);
+  }
+  const auto question = target.find('?');
+  if (question == std::string_view::npos) return {std::string(target), ""};
+  return {std::string(target.substr(0, question)), std::string(target.substr(question + 1))};
+}
+
+// The content coding to apply for this request (H-8). No Accept-Encoding:
+// identity. Nothing we offer acceptable: identity anyway, which serves the
+// client better than a 406.
+std::string encoding_for(const http::request<http::string_body>& request) {
+  const auto [first, last] = request.equal_range(http::field::accept_encoding);
+  if (first == last) return "";
+  std::string joined;  // repeated fields mean one comma-separated list
+  for (auto it = first; it != last; ++it) {
+    if (it != first) joined += ", ";
+    joined += it->value();
+  }
+  return choose_encoding(joined).value_or("");
+}
+
+bool is_server_owned_header(std::string_view name) {
+  for (std::string_view owned : {"content-length", "transfer-encoding", "connection",
+                                 "content-encoding", "content-type", "vary"}) {
+    if (beast::iequals(name, owned)) return true;
+  }
+  return false;
+}
+
+std::string utc_timestamp() {
+  const std::time_t now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+  std::tm utc{};
+  gmtime_r(&now, &utc);
+  char text[32];
+  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &utc);
+  return text;
+}
+
+ServerLimits normalized(ServerLimits limits) {
+  limits.threads = std::max(limits.threads, 1);
+  limits.handler_threads = std::max(limits.handler_threads, 1);
+  return limits;
+}
+
+}  // namespace
+
+class HttpServer::Impl {
+ public:
+  Impl(const std::string& address, std::uint16_t port, ServerLimits limits, Handler handler,
+       AccessLog access_log);
+  std::uint16_t port() const { return port_; }
+  void run(bool handle_signals);
+  void stop() {
+    asio::post(control_, [this] { begin_stop(); });
+  }
+
+ private:
+  // Handler result plus the content coding applied to its body.
+  struct Reply {
+    HttpResponse response;
+    std::string encoding;
+  };
+
+  void begin_stop();
+  void close_all();
+  std::shared_ptr<Connection> admit(tcp::socket socket);
+  void forget(const std::shared_ptr<Connection>& connection);
+  asio::awaitable<void> accept_loop();
+  asio::awaitable<void> serve(std::shared_ptr<Connection> connection);
+  asio::awaitable<bool> wait_for_request(Connection& connection, beast::flat_buffer& buffer,
+                                         Clock::time_point deadline);
+  asio::awaitable<ReadResult> read_request(Connection& connection, beast::flat_buffer& buffer,
+                                           RequestParser& parser, Clock::time_point deadline);
+  asio::awaitable<void> answer(ReadResult result, RequestParser& parser,
+                               const Connection& connection, Exchange& exchange);
+  asio::awaitable<void> call_handler(const HttpRequest& request, Exchange& exchange);
+  Reply produce(const HttpRequest& request, const std::string& encoding) const;
+  asio::awaitable<std::optional<std::size_t>> write_response(Connection& connection,
+                                                             Exchange& exchange);
+  asio::awaitable<void> linger_close(Connection& connection);
+  void log(const Connection& connection, const Exchange& exchange,
+           std::optional<std::size_t> body_bytes_sent) const;
+
+  const ServerLimits limits_;
+  const Handler handler_;
+  const AccessLog access_log_;
+  std::uint16_t port_ = 0;
+  std::atomic<bool> stopping_{false};
+  std::atomic<std::size_t> in_flight_{0};  // requests handed to the handler pool
+  std::mutex mutex_;                       // guards connections_
+  std::set<std::shared_ptr<Connection>> connections_;
+  asio::thread_pool handler_pool_;  // runs handler_ (it blocks) and compression
+  asio::io_context io_;
+  asio::strand<asio::io_context::executor_type> control_;  // acceptor, signals, grace timer
+  tcp::acceptor acceptor_;
+  asio::steady_timer grace_timer_;  // stop(): when to close what is still open
+  std::optional<asio::signal_set> signals_;
+};
+
+HttpServer::Impl::Impl(const std::string& address, std::uint16_t port, ServerLimits limits,
+                       Handler handler, AccessLog access_log)
+    : limits_(normalized(limits)),
+      handler_(std::move(handler)),
+      access_log_(std::move(access_log)),
+      handler_pool_(static_cast<std::size_t>(limits_.handler_threads)),
+      io_(limits_.threads),
+      control_(asio::make_strand(io_)),
+      acceptor_(control_),
+      grace_timer_(control_) {
+  const bool v6 = address.find(':') != std::string::npos;
+  const std::string where = (v6 ? "[" + address + "]" : address) + ":" + std::to_string(port);
+  ErrorCode ec;
+  const auto ip = asio::ip::make_address(address, ec);
+  if (ec) throw std::runtime_error("cannot listen on " + where + ": not an IP address");
+  const tcp::endpoint endpoint(ip, port);
+  acceptor_.open(endpoint.protocol(), ec);
+  if (!ec) acceptor_.set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec) acceptor_.bind(endpoint, ec);
+  if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) throw std::runtime_error("cannot listen on " + where + ": " + ec.message());
+  port_ = acceptor_.local_endpoint().port();
+}
+
+void HttpServer::Impl::run(bool handle_signals) {
+  if (handle_signals) {
+    signals_.emplace(control_, SIGINT, SIGTERM);
+    signals_->async_wait([this](const ErrorCode& ec, int) {
+      if (!ec) begin_stop();
+    });
+  }
+  asio::co_spawn(control_, accept_loop(), asio::detached);
+  std::vector<std::thread> io_threads;
+  for (int i = 1; i < limits_.threads; ++i) io_threads.emplace_back([this] { io_.run(); });
+  io_.run();  // returns once every connection has ended after stop()
+  for (auto& thread : io_threads) thread.join();
+  handler_pool_.join();
+}
+
+// On control_. Order matters: stopping_ is set before the connections are
+// listed, so a connection admitted or going idle later sees it (see admit()
+// and wait_for_request()).
+void HttpServer::Impl::begin_stop() {
+  if (stopping_.exchange(true)) return;
+  ErrorCode ignored;
+  acceptor_.close(ignored);
+  if (signals_) signals_->cancel(ignored);
+  std::vector<std::shared_ptr<Connection>> open;
+  {
+    std::lock_guard lock(mutex_);
+    open.assign(connections_.begin(), connections_.end());
+  }
+  for (const auto& connection : open) {
+    asio::post(connection->socket.get_executor(), [connection] {
+      ErrorCode ec;
+      if (connection->waiting_for_request) connection->socket.close(ec);
+    });
+  }
+  if (open.empty()) return;
+  grace_timer_.expires_after(limits_.stop_grace);
+  grace_timer_.async_wait([this](const ErrorCode& ec) {
+    if (!ec) close_all();
+  });
+}
+
+// The grace period is over: close every connection, busy or not. A session
+// waiting for its handler ends when the handler returns.
+void HttpServer::Impl::close_all() {
+  std::lock_guard lock(mutex_);
+  for (const auto& connection : connections_) {
+    asio::post(connection->socket.get_executor(), [connection] {
+      ErrorCode ec;
+      connection->socket.close(ec);
+    });
+  }
+}
+
+std::shared_ptr<Connection> HttpServer::Impl::admit(tcp::socket socket) {
+  ErrorCode ec;
+  const auto peer = socket.remote_endpoint(ec);
+  auto connection = std::make_shared<Connection>(std::move(socket));
+  if (!ec) {
+    const auto ip = peer.address();
+    connection->client = (ip.is_v6() ? "[" + ip.to_string() + "]" : ip.to_string()) + ":" +
+                         std::to_string(peer.port());
+  }
+  std::lock_guard lock(mutex_);
+  if (ec || stopping_ || connections_.size() >= limits_.max_connections) {
+    connection->socket.close(ec);  // over the limit: close at once, no response
+    return nullptr;
+  }
+  connections_.insert(connection);
+  return connection;
+}
+
+void HttpServer::Impl::forget(const std::shared_ptr<Connection>& connection) {
+  std::lock_guard lock(mutex_);
+  connections_.erase(connection);
+  // The last connection is gone: no need to wait out the grace period.
+  if (stopping_ && connections_.empty()) asio::post(control_, [this] { grace_timer_.cancel(); });
+}
+
+asio::awaitable<void> HttpServer::Impl::accept_loop() {
+  while (acceptor_.is_open()) {
+    auto [ec, socket] = co_await acceptor_.async_accept(asio::make_strand(io_), kNoThrow);
+    if (!acceptor_.is_open()) co_return;  // closed by stop()
+    if (ec) {
+      // Out of descriptors or memory: back off instead of spinning on the error.
+      asio::steady_timer pause(control_, std::chrono::milliseconds(100));
+      co_await pause.async_wait(kNoThrow);
+      continue;
+    }
+    ErrorCode ignored;
+    socket.set_option(tcp::no_delay(true), ignored);
+    if (auto connection = admit(tcp::socket(std::move(socket)))) {
+      asio::co_spawn(connection->socket.get_executor(), serve(connection), asio::detached);
+    }
+  }
+}
+
+asio::awaitable<void> HttpServer::Impl::serve(std::shared_ptr<Connection> connection) {
+  struct ForgetOnExit {
+    Impl* server;
+    std::shared_ptr<Connection> connection;
+    ~ForgetOnExit() {
+      try {
+        server->forget(connection);
+      } catch (...) {
+        // Only allocation can fail in there; stop() then waits out stop_grace.
+      }
+    }
+  } forget_on_exit{this, connection};
+  beast::flat_buffer buffer;
+  // A new connection owes its first request within request_timeout of the
+  // accept; later requests get idle_timeout to start and request_timeout
+  // from their first byte.
+  Clock::time_point deadline = Clock::now() + limits_.request_timeout;
+  for (bool first = true;; first = false) {
+    const auto wait_until = first ? deadline : Clock::now() + limits_.idle_timeout;
+    if (buffer.size() == 0 && !co_await wait_for_request(*connection, buffer, wait_until)) break;
+    Exchange exchange;
+    if (!first) deadline = exchange.start + limits_.request_timeout;
+    RequestParser parser;
+    const ReadResult result = co_await read_request(*connection, buffer, parser, deadline);
+    if (result == ReadResult::kClosed) break;
+    co_await answer(result, parser, *connection, exchange);
+    if (stopping_) exchange.close = true;  // stop() came while the handler ran
+    const auto sent = co_await write_response(*connection, exchange);
+    log(*connection, exchange, sent);
+    if (!sent) break;
+    if (exchange.close) {
+      co_await linger_close(*connection);
+      break;
+    }
+  }
+}
+
+// Waits for the first bytes of a request; false when the connection should
+// end instead (peer closed, deadline, stop()).
+asio::awaitable<bool> HttpServer::Impl::wait_for_request(Connection& connection,
+                                                         beast::flat_buffer& buffer,
+                                                         Clock::time_point deadline) {
+  connection.waiting_for_request = true;
+  if (stopping_) co_return false;
+  auto got =
+      co_await within(connection.socket.async_read_some(buffer.prepare(4096), kNoThrow), deadline);
+  connection.waiting_for_request = false;
+  if (!got || std::get<0>(*got)) co_return false;
+  buffer.commit(std::get<1>(*got));
+  co_return true;
+}
+
+asio::awaitable<ReadResult> HttpServer::Impl::read_request(Connection& connection,
+                                                           beast::flat_buffer& buffer,
+                                                           RequestParser& parser,
+                                                           Clock::time_point deadline) {
+  parser.header_limit(
+      static_cast<std::uint32_t>(std::min<std::size_t>(limits_.max_header_bytes, UINT32_MAX)));
+  parser.body_limit(limits_.max_body_bytes);
+  auto header = co_await within(
+      http::async_read_header(connection.socket, buffer, parser, kNoThrow), deadline);
+  if (!header) co_return ReadResult::kTimeout;
+  if (const ErrorCode ec = std::get<0>(*header)) co_return classify(ec);
+  if (parser.is_done()) co_return ReadResult::kRequest;
+  const auto& request = parser.get();
+  if (request.version() >= 11 && beast::iequals(request[http::field::expect], "100-continue")) {
+    // The client waits for this before sending the body (curl does above 1 KiB).
+    auto sent = co_await within(
+        asio::async_write(connection.socket, asio::buffer(kContinue), kNoThrow), deadline);
+    if (!sent || std::get<0>(*sent)) co_return ReadResult::kClosed;
+  }
+  auto body =
+      co_await within(http::async_read(connection.socket, buffer, parser, kNoThrow), deadline);
+  if (!body) co_return ReadResult::kTimeout;
+  if (const ErrorCode ec = std::get<0>(*body)) co_return classify(ec);
+  co_return ReadResult::kRequest;
+}
+
+asio::awaitable<void> HttpServer::Impl::answer(ReadResult result, RequestParser& parser,
+                                               const Connection& connection, Exchange& exchange) {
+  if (parser.is_header_done()) {
+    exchange.method = std::string(parser.get().method_string());
+    exchange.path = split_target(parser.get().target()).first;
+    exchange.version = parser.get().version();
+  }
+  switch (result) {
+    case ReadResult::kTimeout:
+      exchange.response = text_response(408, "Request Timeout: the request took too long");
+      co_return;
+    case ReadResult::kHeaderTooLarge:
+      exchange.response = text_response(431, "Request Header Fields Too Large");
+      co_return;
+    case ReadResult::kBodyTooLarge:
+      exchange.response = text_response(413, "Content Too Large");
+      co_return;
+    case ReadResult::kMalformed:
+    case ReadResult::kClosed:
+      exchange.response = text_response(400, "Bad Request: malformed HTTP");
+      co_return;
+    case ReadResult::kRequest:
+      break;
+  }
+  auto& request = parser.get();
+  exchange.close = !request.keep_alive();
+  const http::verb method = request.method();
+  if (method != http::verb::get && method != http::verb::head && method != http::verb::post) {
+    exchange.response = text_response(405, "Method Not Allowed: use GET or POST");
+    exchange.response.headers.emplace_back("Allow", "GET, POST, HEAD");
+    co_return;
+  }
+  exchange.head = method == http::verb::head;
+  exchange.encoding = encoding_for(request);
+  auto [path, query] = split_target(request.target());
+  // A named local, passed by reference: g++ 12 mishandles class-type
+  // prvalues passed by value to a coroutine (destroys a bad copy).
+  const HttpRequest handler_request{exchange.head ? "GET" : exchange.method,
+                                    std::move(path),
+                                    std::move(query),
+                                    std::move(request.body()),
+                                    std::string(request[http::field::content_type]),
+                                    connection.client};
+  co_await call_handler(handler_request, exchange);
+}
+
+// Runs the handler on the handler pool, unless max_in_flight requests are
+// already there (H-7: 503 with Retry-After, the handler is not called).
+// exchange.encoding is the wanted coding on entry, the applied one on exit.
+asio::awaitable<void> HttpServer::Impl::call_handler(const HttpRequest& request,
+                                                     Exchange& exchange) {
+  if (in_flight_.fetch_add(1) >= limits_.max_in_flight) {
+    in_flight_.fetch_sub(1);
+    exchange.response = text_response(503, "Service Unavailable: too many requests, retry later");
+    exchange.response.headers.emplace_back("Retry-After",
+                                           std::to_string(limits_.retry_after_seconds));
+    exchange.response.log_detail = "busy";
+    exchange.encoding.clear();
+    co_return;
+  }
+  struct ReleaseOnExit {
+    std::atomic<std::size_t>& count;
+    ~ReleaseOnExit() { count.fetch_sub(1); }
+  } release{in_flight_};
+  const std::string wanted = std::move(exchange.encoding);
+  exchange.encoding.clear();
+  try {
+    Reply reply = co_await asio::co_spawn(
+        handler_pool_,
+        [this, &request, &wanted]() -> asio::awaitable<Reply> {
+          co_return produce(request, wanted);
+        },
+        asio::use_awaitable);
+    exchange.response = std::move(reply.response);
+    exchange.encoding = std::move(reply.encoding);
+  } catch (const std::exception& e) {
+    exchange.response = text_response(500, "Internal Server Error");
+    exchange.response.log_detail = std::string("handler failed: ") + e.what();
+  } catch (...) {
+    exchange.response = text_response(500, "Internal Server Error");
+    exchange.response.log_detail = "handler failed";
+  }
+}
+
+// On a handler thread: the handler may block, and compressing a large body
+// would otherwise hold an io thread.
+HttpServer::Impl::Reply HttpServer::Impl::produce(const HttpRequest& request,
+                                                  const std::string& encoding) const {
+  Reply reply{handler_(request), ""};
+  const int status = reply.response.status;
+  // 1xx, 204 and 304 cannot carry the Content-Length framing used here.
+  if (status < 200 || status > 599 || status == 204 || status == 304) {
+    throw std::runtime_error("unsupported status " + std::to_string(status));
+  }
+  if (!encoding.empty() && reply.response.body.size() > kMinCompressedBodyBytes) {
+    reply.response.body = compress(reply.response.body, encoding);
+    reply.encoding = encoding;
+  }
+  return reply;
+}
+
+// Returns the number of body bytes sent, or nullopt if writing failed.
+asio::awaitable<std::optional<std::size_t>> HttpServer::Impl::write_response(Connection& connection,
+                                                                             Exchange& exchange) {
+  HttpResponse& out = exchange.response;
+  http::response<http::string_body> response;
+  response.version(exchange.version);
+  response.result(static_cast<unsigned>(out.status));
+  for (const auto& [name, value] : out.headers) {
+    if (is_server_owned_header(name) || value.find_first_of("\r\n") != std::string::npos) continue;
+    response.insert(name, value);
+  }
+  response.set(http::field::content_type, out.content_type);
+  response.set(http::field::vary, "Accept-Encoding");
+  if (!exchange.encoding.empty()) response.set(http::field::content_encoding, exchange.encoding);
+  response.keep_alive(!exchange.close);
+  // HEAD: the Content-Length of the GET response, no body.
+  response.content_length(out.body.size());
+  if (!exchange.head) response.body() = std::move(out.body);
+  auto written = co_await within(http::async_write(connection.socket, response, kNoThrow),
+                                 Clock::now() + limits_.write_timeout);
+  if (!written || std::get<0>(*written)) co_return std::nullopt;
+  co_return response.body().size();
+}
+
+// Closing a socket with unread input makes the kernel send a reset, which can
+// destroy the response before the client reads it (431 and 413 leave input
+// unread). So: end our side, read and drop what still comes for a short
+// while, then close.
+asio::awaitable<void> HttpServer::Impl::linger_close(Connection& connection) {
+  ErrorCode ec;
+  connection.socket.shutdown(tcp::socket::shutdown_send, ec);
+  const auto deadline = Clock::now() + kLingerTime;
+  std::array<char, 4096> sink;
+  for (std::size_t drained = 0; !ec && drained < kLingerMaxBytes;) {
+    auto got =
+        co_await within(connection.socket.async_read_some(asio::buffer(sink), kNoThrow), deadline);
+    if (!got) break;
+    ec = std::get<0>(*got);
+    drained += std::get<1>(*got);
+  }
+  connection.socket.close(ec);
+}
+
+void HttpServer::Impl::log(const Connection& connection, const Exchange& exchange,
+                           std::optional<std::size_t> body_bytes_sent) const {
+  if (!access_log_) return;
+  const double ms =
+      std::chrono::duration<double, std::milli>(Clock::now() - exchange.start).count();
+  char elapsed[32];
+  std::snprintf(elapsed, sizeof elapsed, "%.1fms", ms);
+  const std::string& detail = exchange.response.log_detail;
+  const std::string line = utc_timestamp() + ' ' + connection.client + ' ' + exchange.method + ' ' +
+                           exchange.path + ' ' + (detail.empty() ? "-" : detail) + ' ' +
+                           std::to_string(exchange.response.status) + ' ' +
+                           std::to_string(body_bytes_sent.value_or(0)) + ' ' + elapsed;
+  try {
+    access_log_(line);
+  } catch (...) {
+    // A failing log sink must not take the connection down with it.
+  }
+}
+
+HttpServer::HttpServer(const std::string& address, std::uint16_t port, ServerLimits limits,
+                       Handler handler, AccessLog access_log)
+    : impl_(std::make_unique<Impl>(address, port, limits, std::move(handler),
+                                   std::move(access_log))) {}
+
+HttpServer::~HttpServer() = default;
+
+std::uint16_t HttpServer::port() const { return impl_->port(); }
+
+void HttpServer::run(bool handle_signals) { impl_->run(handle_signals); }
+
+void HttpServer::stop() { impl_->stop(); }
+
+}  // namespace provider

@@ -1,0 +1,107 @@
+// The provider's HTTP transport: reads requests, enforces limits, compresses,
+// writes responses and logs them. It knows nothing about OAI-PMH; a Handler
+// turns an HttpRequest into an HttpResponse (Beast's example servers: the
+// session only reads, writes and times out).
+//
+// Asio and Beast stay in http_server.cc: they cost ~15 s of compile time per
+// file that includes them.
+#ifndef PROVIDER_HTTP_SERVER_H_
+#define PROVIDER_HTTP_SERVER_H_
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace provider {
+
+struct HttpRequest {
+  std::string method;        // "GET" or "POST"; a HEAD request arrives as "GET"
+  std::string path;          // request target without the query, e.g. "/oai"
+  std::string query;         // raw query string after '?', not decoded
+  std::string body;          // raw body (chunked transfer coding already undone)
+  std::string content_type;  // the request's Content-Type, empty if none
+  std::string client;        // remote "address:port"
+};
+
+struct HttpResponse {
+  int status = 200;
+  std::string content_type = "text/xml; charset=UTF-8";
+  std::string body;  // uncompressed; the server compresses it (H-8)
+  // Extra headers. The server owns framing and drops any of Content-Length,
+  // Transfer-Encoding, Connection, Content-Encoding, Content-Type and Vary
+  // given here, and any value containing CR or LF.
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string log_detail;  // put in the access-log line, e.g. "verb=Identify"
+};
+
+// Turns one request into a response. Called on one of `handler_threads`
+// worker threads, never on an io thread, so it may block (SQLite reads);
+// several calls run at once, so it must be thread-safe. An exception gives a
+// 500 response.
+using Handler = std::function<HttpResponse(const HttpRequest&)>;
+
+// Receives one line per request, without a trailing newline. Called from io
+// threads, possibly concurrently: it must be thread-safe and quick.
+using AccessLog = std::function<void(const std::string&)>;
+
+struct ServerLimits {
+  std::size_t max_header_bytes = 8 * 1024;   // request line + fields; beyond: 431
+  std::size_t max_body_bytes = 64 * 1024;    // beyond: 413
+  std::chrono::seconds request_timeout{30};  // to read one whole request; beyond: 408
+  std::chrono::seconds idle_timeout{60};     // keep-alive connection waiting for a request
+  std::chrono::seconds write_timeout{60};    // to write one whole response
+  std::chrono::seconds stop_grace{5};        // stop(): how long requests in flight may finish
+  std::size_t max_connections = 1024;        // beyond: new connections are closed at once
+  std::size_t max_in_flight = 64;  // requests queued for or in the handler; beyond: 503 (H-7)
+  int retry_after_seconds = 5;     // the Retry-After of that 503
+  int threads = 4;                 // io threads: sockets, parsing, timers
+  int handler_threads = 4;         // handler calls (and compression) running at once
+};
+
+// An HTTP/1.1 server with keep-alive. GET, POST and HEAD go to the handler
+// (HEAD as GET, body dropped); other methods get 405. Responses larger than
+// 256 bytes are compressed with gzip or deflate when Accept-Encoding allows it
+// (see choose_encoding); when it allows nothing we offer, identity is sent
+// anyway rather than 406. Every response carries Content-Length, the
+// handler's Content-Type and `Vary: Accept-Encoding`.
+class HttpServer {
+ public:
+  // Binds `address:port` (port 0: an ephemeral port) and starts listening.
+  // Throws std::runtime_error("cannot listen on ADDRESS:PORT: REASON") when
+  // it cannot. Requests are served only once run() is called.
+  HttpServer(const std::string& address, std::uint16_t port, ServerLimits limits, Handler handler,
+             AccessLog access_log);
+  HttpServer(const HttpServer&) = delete;
+  HttpServer& operator=(const HttpServer&) = delete;
+  // Requires that run() has returned or was never called.
+  ~HttpServer();
+
+  // The port actually bound.
+  std::uint16_t port() const;
+
+  // Serves on `limits.threads` io threads (the calling thread is one of
+  // them) until stop(), or SIGINT/SIGTERM when `handle_signals`. Then it
+  // stops accepting, closes idle keep-alive connections, lets requests in
+  // flight finish with `Connection: close` for up to `stop_grace`, closes
+  // what is left and returns. A handler call that never returns keeps run()
+  // from returning. Call run() at most once.
+  void run(bool handle_signals);
+
+  // Asks run() to stop as described there; returns at once. Safe from any
+  // thread, before or during run(), and more than once; not from a POSIX
+  // signal handler (use run(true) for signals).
+  void stop();
+
+ private:
+  class Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace provider
+
+#endif  // PROVIDER_HTTP_SERVER_H_

@@ -1,0 +1,431 @@
+#include "provider/oai_handler.h"
+
+#include <algorithm>
+#include <variant>
+
+#include "oai/datestamp.h"
+#include "oai/namespaces.h"
+#include "oai/set_spec.h"
+#include "oai/xml_text.h"
+#include "provider/record_writer.h"
+
+namespace provider {
+namespace {
+
+using Errors = std::vector<OaiError>;
+using oai::XmlContext;
+
+constexpr char kEnvelopeStart[] =
+    "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+    "<OAI-PMH xmlns=\"http://www.openarchives.org/OAI/2.0/\" "
+    "xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" "
+    "xsi:schemaLocation=\"http://www.openarchives.org/OAI/2.0/ "
+    "http://www.openarchives.org/OAI/2.0/OAI-PMH.xsd\">";
+
+void append_element(std::string& out, std::string_view name, std::string_view text) {
+  out += '<';
+  out += name;
+  out += '>';
+  oai::append_xml_escaped(out, text);
+  out += "</";
+  out += name;
+  out += '>';
+}
+
+std::string datestamp_text(std::int64_t unix_seconds) {
+  return oai::Datestamp::from_unix_seconds(unix_seconds).to_string();
+}
+
+// The formats we serve: what the store holds, oai_dc always (G-3) and with
+// its canonical schema; formats whose schema we do not know are left out,
+// since no payload of theirs could carry a schemaLocation (X-14).
+std::vector<store::FormatInfo> served_formats(const store::Store& store) {
+  std::vector<store::FormatInfo> formats;
+  formats.push_back({"oai_dc", oai::kOaiDcSchema, oai::kOaiDcNamespace});
+  for (auto& format : store.formats()) {
+    if (format.metadata_prefix == "oai_dc" || format.schema_url.empty() ||
+        format.metadata_namespace.empty()) {
+      continue;
+    }
+    formats.push_back(std::move(format));
+  }
+  return formats;
+}
+
+std::optional<store::FormatInfo> find_format(const std::vector<store::FormatInfo>& formats,
+                                             std::string_view prefix) {
+  for (const auto& format : formats) {
+    if (format.metadata_prefix == prefix) return format;
+  }
+  return std::nullopt;
+}
+
+void append_format(std::string& out, const store::FormatInfo& format) {
+  out += "<metadataFormat>";
+  append_element(out, "metadataPrefix", format.metadata_prefix);
+  append_element(out, "schema", format.schema_url);
+  append_element(out, "metadataNamespace", format.metadata_namespace);
+  out += "</metadataFormat>";
+}
+
+// One request being answered: its snapshot, its responseDate, its output.
+class Answer {
+ public:
+  Answer(const ProviderSettings& settings, const TokenCodec& tokens, store::Store& store,
+         const OaiRequest& request, std::int64_t now)
+      : settings_(settings), tokens_(tokens), store_(store), request_(request), now_(now) {}
+
+  // The content of the verb element, or the errors to send instead.
+  std::variant<std::string, Errors> answer() {
+    switch (request_.verb) {
+      case Verb::kIdentify: return identify();
+      case Verb::kListMetadataFormats: return list_metadata_formats();
+      case Verb::kListSets: return list_sets();
+      case Verb::kGetRecord: return get_record();
+      case Verb::kListIdentifiers:
+      case Verb::kListRecords: return list();
+    }
+    return Errors{{"badVerb", "unknown verb"}};
+  }
+
+ private:
+  std::string identify() {
+    std::string out;
+    append_element(out, "repositoryName", settings_.repository_name);
+    append_element(out, "baseURL", settings_.base_url);
+    append_element(out, "protocolVersion", "2.0");
+    append_element(out, "adminEmail", settings_.admin_email);
+    // An empty store's lower bound: every record it ever gets is stamped later.
+    append_element(out, "earliestDatestamp",
+                   store_.earliest_datestamp().value_or(datestamp_text(now_)));
+    append_element(out, "deletedRecord", "persistent");
+    append_element(out, "granularity", "YYYY-MM-DDThh:mm:ssZ");
+    append_element(out, "compression", "gzip");
+    append_element(out, "compression", "deflate");
+    append_identifier_description(out);
+    append_friends_description(out);
+    return out;
+  }
+
+  void append_identifier_description(std::string& out) const {
+    out += "<description><oai-identifier xmlns=\"";
+    out += oai::kOaiIdentifierNamespace;
+    out += "\" xmlns:xsi=\"";
+    out += oai::kXsiNamespace;
+    out += "\" xsi:schemaLocation=\"";
+    out += oai::kOaiIdentifierNamespace;
+    out += ' ';
+    out += oai::kOaiIdentifierSchema;
+    out += "\">";
+    append_element(out, "scheme", "oai");
+    append_element(out, "repositoryIdentifier", settings_.repository_identifier);
+    append_element(out, "delimiter", ":");
+    append_element(out, "sampleIdentifier",
+                   our_identifier(settings_.repository_identifier, "source",
+                                  "oai:repository.example.org:1234"));
+    out += "</oai-identifier></description>";
+  }
+
+  void append_friends_description(std::string& out) const {
+    out += "<description><friends xmlns=\"";
+    out += oai::kFriendsNamespace;
+    out += "\" xmlns:xsi=\"";
+    out += oai::kXsiNamespace;
+    out += "\" xsi:schemaLocation=\"";
+    out += oai::kFriendsNamespace;
+    out += ' ';
+    out += oai::kFriendsSchema;
+    out += "\">";
+    for (const auto& source : store_.sources()) append_element(out, "baseURL", source.base_url);
+    out += "</friends></description>";
+  }
+
+  std::variant<std::string, Errors> list_metadata_formats() {
+    const auto formats = served_formats(store_);
+    std::vector<store::FormatInfo> listed = formats;
+    if (request_.identifier) {
+      const auto item = parse_our_identifier(settings_.repository_identifier, *request_.identifier);
+      const auto prefixes =
+          item ? store_.prefixes_of(item->source, item->upstream_identifier) : std::vector<std::string>{};
+      if (prefixes.empty()) return Errors{{"idDoesNotExist", "no item has this identifier"}};
+      listed.clear();
+      for (const auto& prefix : prefixes) {
+        if (auto format = find_format(formats, prefix)) listed.push_back(*format);
+      }
+      if (listed.empty()) return Errors{{"noMetadataFormats", "the item has no format we can serve"}};
+    }
+    std::string out;
+    for (const auto& format : listed) append_format(out, format);
+    return out;
+  }
+
+  std::variant<std::string, Errors> get_record() {
+    const auto formats = served_formats(store_);
+    const auto format = find_format(formats, *request_.metadata_prefix);
+    const auto item = parse_our_identifier(settings_.repository_identifier, *request_.identifier);
+    const bool exists = item && !store_.prefixes_of(item->source, item->upstream_identifier).empty();
+    Errors errors;
+    if (!exists) errors.push_back({"idDoesNotExist", "no item has this identifier"});
+    if (!format) errors.push_back({"cannotDisseminateFormat", "this repository has no such format"});
+    if (!errors.empty()) return errors;
+    const auto record = store_.get_record(item->source, item->upstream_identifier, *request_.metadata_prefix);
+    if (!record) return Errors{{"cannotDisseminateFormat", "the item is not available in this format"}};
+    std::string out;
+    append_record(out, *record, context_for(*format));
+    return out;
+  }
+
+  RecordContext context_for(const store::FormatInfo& format) const {
+    return {settings_.repository_identifier, format.metadata_prefix, format.schema_url,
+            format.metadata_namespace};
+  }
+
+  // The query of a new list, from the request's arguments.
+  std::variant<TokenState, Errors> new_list() {
+    TokenState state;
+    state.verb = request_.verb;
+    state.metadata_prefix = *request_.metadata_prefix;
+    state.set = request_.set;
+    if (request_.from) state.from = oai::Datestamp::parse(*request_.from)->with_granularity(oai::Granularity::kSeconds).to_string();
+    state.until = request_.until
+                      ? datestamp_text(oai::Datestamp::parse(*request_.until)->last_second())
+                      : std::string("9999-12-31T23:59:59Z");
+    Errors errors;
+    if (!find_format(served_formats(store_), state.metadata_prefix)) {
+      errors.push_back({"cannotDisseminateFormat", "this repository has no such format"});
+    }
+    if (request_.set && store_.sources().empty()) {
+      errors.push_back({"noSetHierarchy", "this repository holds no sets yet"});
+    }
+    if (!errors.empty()) return errors;
+    return state;
+  }
+
+  store::RecordQuery query_for(const TokenState& state, int page_size) const {
+    store::RecordQuery query;
+    query.metadata_prefix = state.metadata_prefix;
+    if (state.set) {
+      const auto colon = state.set->find(':');
+      query.source = state.set->substr(0, colon);
+      if (colon != std::string::npos) query.upstream_set = state.set->substr(colon + 1);
+    }
+    if (state.from) query.from = *state.from;
+    query.until = state.until;
+    query.after_datestamp = state.last_datestamp;
+    query.after_id = state.last_id;
+    query.limit = page_size + 1;  // one more tells whether another page follows (R-3)
+    query.with_metadata = state.verb == Verb::kListRecords;
+    return query;
+  }
+
+  std::variant<std::string, Errors> list() {
+    const bool continuing = request_.resumption_token.has_value();
+    TokenState state;
+    if (continuing) {
+      const auto decoded = tokens_.decode(*request_.resumption_token, now_);
+      if (!decoded || decoded->verb != request_.verb) {
+        return Errors{{"badResumptionToken", "the resumption token is invalid or expired"}};
+      }
+      state = *decoded;
+    } else {
+      auto fresh = new_list();
+      if (std::holds_alternative<Errors>(fresh)) return std::get<Errors>(fresh);
+      state = std::get<TokenState>(fresh);
+    }
+    const bool records = request_.verb == Verb::kListRecords;
+    const int page_size = records ? settings_.records_per_page : settings_.identifiers_per_page;
+    const auto query = query_for(state, page_size);
+    auto rows = store_.list_records(query);
+    if (rows.empty()) return Errors{{"noRecordsMatch", "no records match the request"}};
+    if (!continuing) state.complete_list_size = store_.count_records(query);
+    const bool more = static_cast<int>(rows.size()) > page_size;
+    if (more) rows.pop_back();
+    const auto format = find_format(served_formats(store_), state.metadata_prefix);
+    const auto context = context_for(format.value_or(store::FormatInfo{state.metadata_prefix, "", ""}));
+    std::string out;
+    for (const auto& row : rows) {
+      if (records) append_record(out, row, context);
+      else append_header(out, row, context);
+    }
+    append_token(out, state, rows, more, continuing);
+    return out;
+  }
+
+  void append_token(std::string& out, TokenState state, const std::vector<store::ServedRecord>& rows,
+                    bool more, bool continuing) const {
+    const std::int64_t cursor = state.cursor;
+    const std::int64_t seen = cursor + static_cast<std::int64_t>(rows.size());
+    const std::int64_t size = std::max(state.complete_list_size, seen + (more ? 1 : 0));
+    if (!more && !continuing) return;  // the whole list in one response: no token (R-2)
+    out += "<resumptionToken";
+    if (more) {
+      state.last_datestamp = rows.back().datestamp;
+      state.last_id = rows.back().id;
+      state.cursor = seen;
+      state.complete_list_size = size;
+      state.expires_at = now_ + settings_.token_lifetime_seconds;
+      out += " expirationDate=\"" + datestamp_text(state.expires_at) + "\"";
+    }
+    out += " completeListSize=\"" + std::to_string(size) + "\" cursor=\"" + std::to_string(cursor) + "\"";
+    if (!more) {
+      out += "/>";
+      return;
+    }
+    out += '>';
+    oai::append_xml_escaped(out, tokens_.encode(state));
+    out += "</resumptionToken>";
+  }
+
+  std::variant<std::string, Errors> list_sets() {
+    const auto sources = store_.sources();
+    if (sources.empty()) return Errors{{"noSetHierarchy", "this repository holds no sets yet"}};
+    std::int64_t offset = 0;
+    const bool continuing = request_.resumption_token.has_value();
+    if (continuing) {
+      const auto decoded = tokens_.decode(*request_.resumption_token, now_);
+      if (!decoded || decoded->verb != Verb::kListSets) {
+        return Errors{{"badResumptionToken", "the resumption token is invalid or expired"}};
+      }
+      offset = decoded->cursor;
+    }
+    std::vector<std::string> entries;
+    for (const auto& source : sources) {
+      entries.push_back(set_entry(source.name, source.repository_name.empty() ? source.name
+                                                                               : source.repository_name,
+                                  ""));
+    }
+    for (const auto& set : store_.sets()) {
+      const std::string spec = set.source + ":" + set.set_spec;
+      if (oai::is_valid_set_spec(spec)) entries.push_back(set_entry(spec, set.set_name, set.descriptions));
+    }
+    if (offset >= static_cast<std::int64_t>(entries.size())) {
+      return Errors{{"badResumptionToken", "the resumption token is past the end of the list"}};
+    }
+    const auto end = std::min<std::int64_t>(offset + settings_.sets_per_page, entries.size());
+    std::string out;
+    for (auto i = offset; i < end; ++i) out += entries[static_cast<std::size_t>(i)];
+    append_sets_token(out, offset, end, static_cast<std::int64_t>(entries.size()), continuing);
+    return out;
+  }
+
+  std::string set_entry(const std::string& spec, const std::string& name,
+                        const std::string& descriptions) const {
+    std::string out = "<set>";
+    append_element(out, "setSpec", spec);
+    append_element(out, "setName", name);
+    // Upstream descriptions are schema-valid XML elements (S-5); keep them.
+    std::string cleaned = descriptions;
+    oai::remove_illegal_xml_chars(cleaned);
+    if (!cleaned.empty()) out += "<setDescription>" + cleaned + "</setDescription>";
+    out += "</set>";
+    return out;
+  }
+
+  void append_sets_token(std::string& out, std::int64_t offset, std::int64_t end, std::int64_t total,
+                         bool continuing) const {
+    const bool more = end < total;
+    if (!more && !continuing) return;
+    out += "<resumptionToken completeListSize=\"" + std::to_string(total) + "\" cursor=\"" +
+           std::to_string(offset) + "\"";
+    if (!more) {
+      out += "/>";
+      return;
+    }
+    TokenState state;
+    state.verb = Verb::kListSets;
+    state.cursor = end;
+    state.complete_list_size = total;
+    state.expires_at = now_ + settings_.token_lifetime_seconds;
+    out += " expirationDate=\"" + datestamp_text(state.expires_at) + "\">";
+    oai::append_xml_escaped(out, tokens_.encode(state));
+    out += "</resumptionToken>";
+  }
+
+  const ProviderSettings& settings_;
+  const TokenCodec& tokens_;
+  store::Store& store_;
+  const OaiRequest& request_;
+  std::int64_t now_;
+};
+
+std::string log_detail(const RawArguments& arguments) {
+  std::string detail;
+  for (const auto& [key, value] : arguments) {
+    if (!detail.empty()) detail += ' ';
+    detail += key + "=" + value;
+  }
+  return detail.empty() ? "-" : detail;
+}
+
+// The whole document around `content` (the verb element's children) or `errors`.
+std::string document(const ProviderSettings& settings, std::string_view response_date,
+                     const RawArguments* echoed, std::string_view verb,
+                     const std::variant<std::string, Errors>& content) {
+  std::string out = kEnvelopeStart;
+  append_element(out, "responseDate", response_date);
+  out += "<request";
+  if (echoed != nullptr) {
+    for (const auto& [key, value] : *echoed) {
+      out += ' ' + key + "=\"";
+      oai::append_xml_escaped(out, value, XmlContext::kAttribute);
+      out += '"';
+    }
+  }
+  out += '>';
+  oai::append_xml_escaped(out, settings.base_url);
+  out += "</request>";
+  if (const auto* errors = std::get_if<Errors>(&content)) {
+    for (const auto& error : *errors) {
+      out += "<error code=\"" + error.code + "\">";
+      oai::append_xml_escaped(out, error.message);
+      out += "</error>";
+    }
+  } else {
+    out += '<';
+    out += verb;
+    out += '>';
+    out += std::get<std::string>(content);
+    out += "</";
+    out += verb;
+    out += '>';
+  }
+  out += "</OAI-PMH>\n";
+  return out;
+}
+
+}  // namespace
+
+OaiHandler::OaiHandler(ProviderSettings settings, TokenCodec tokens, Clock clock)
+    : settings_(std::move(settings)), tokens_(std::move(tokens)), clock_(std::move(clock)) {}
+
+OaiReply OaiHandler::undecodable(std::string_view raw) const {
+  const Errors errors = {{"badArgument", "the arguments are not percent-encoded UTF-8 (H-3)"}};
+  return {document(settings_, datestamp_text(clock_()), nullptr, "", errors),
+          "undecodable: " + std::string(raw.substr(0, 200))};
+}
+
+OaiReply OaiHandler::handle(const RawArguments& arguments, store::Store& store) const {
+  const auto validated = validate_arguments(arguments);
+  if (const auto* errors = std::get_if<std::vector<OaiError>>(&validated)) {
+    // badVerb and badArgument echo no arguments (X-10).
+    return {document(settings_, datestamp_text(clock_()), nullptr, "", *errors), log_detail(arguments)};
+  }
+  const auto& request = std::get<OaiRequest>(validated);
+  store.begin_read();
+  // One second before the snapshot began: a record whose page was stamped
+  // just before its commit still has a datestamp no earlier than this
+  // responseDate, so a harvester using it as its next from never misses it.
+  const std::int64_t now = clock_();
+  try {
+    auto content = Answer(settings_, tokens_, store, request, now).answer();
+    store.end_read();
+    // Other errors echo the arguments, which are valid by now (X-11).
+    return {document(settings_, datestamp_text(now - 1), &arguments, to_string(request.verb), content),
+            log_detail(arguments)};
+  } catch (...) {
+    store.end_read();
+    throw;
+  }
+}
+
+}  // namespace provider

@@ -1,0 +1,171 @@
+// The store's reads for the provider: keyset pages, single records, formats,
+// sets. Pages cost the same at any depth: (datestamp, id) seeks in
+// records_by_datestamp, never OFFSET.
+#include <sstream>
+
+#include "store/store.h"
+#include "store/store_impl.h"
+
+namespace store {
+namespace {
+
+// The columns every served record is read with (see read_served()).
+#define SERVED_COLUMNS                                                                       \
+  "r.id, s.name, r.upstream_identifier, r.datestamp, r.deleted, "                            \
+  "CASE WHEN ?9 THEN r.metadata END, r.about, r.upstream_datestamp, r.harvest_date, "        \
+  "coalesce(nullif(s.declared_base_url, ''), s.base_url), coalesce(f.metadata_namespace, ''), " \
+  "(SELECT group_concat(x.set_spec, char(10)) FROM record_sets x WHERE x.record_id = r.id) "
+#define SERVED_FROM                                                                          \
+  "FROM records r JOIN sources s ON s.id = r.source_id "                                     \
+  "LEFT JOIN source_formats f ON f.source_id = r.source_id "                                 \
+  "AND f.metadata_prefix = r.metadata_prefix "
+// ?1 prefix, ?2 from, ?3 until, ?4 source or NULL, ?5 upstream set or NULL.
+#define MATCHES                                                                              \
+  "r.metadata_prefix = ?1 AND r.datestamp >= ?2 AND r.datestamp <= ?3 "                      \
+  "AND (?4 IS NULL OR s.name = ?4) "                                                         \
+  "AND (?5 IS NULL OR EXISTS (SELECT 1 FROM record_sets x WHERE x.record_id = r.id "         \
+  "AND (x.set_spec = ?5 OR substr(x.set_spec, 1, length(?5) + 1) = ?5 || ':'))) "
+
+ServedRecord read_served(const sqlite::Statement& row) {
+  ServedRecord record;
+  record.id = row.column_int(0);
+  record.source = row.column_text(1);
+  record.upstream_identifier = row.column_text(2);
+  record.datestamp = row.column_text(3);
+  record.deleted = row.column_int(4) != 0;
+  record.metadata = row.column_text(5);
+  record.about = row.column_text(6);
+  record.upstream_datestamp = row.column_text(7);
+  record.harvest_date = row.column_text(8);
+  record.upstream_base_url = row.column_text(9);
+  record.metadata_namespace = row.column_text(10);
+  std::istringstream sets(row.column_text(11));
+  for (std::string set; std::getline(sets, set, '\n');) record.set_specs.push_back(set);
+  return record;
+}
+
+void bind_query(sqlite::Statement& statement, const RecordQuery& query) {
+  statement.bind(1, query.metadata_prefix).bind(2, query.from).bind(3, query.until);
+  statement.bind_optional(4, query.source).bind_optional(5, query.upstream_set);
+}
+
+}  // namespace
+
+void Store::begin_read() {
+  impl_->connection.exec("BEGIN");
+  // A transaction's snapshot starts with its first read.
+  impl_->connection.query_int("SELECT count(*) FROM settings");
+}
+
+void Store::end_read() { impl_->connection.exec("COMMIT"); }
+
+std::vector<ServedRecord> Store::list_records(const RecordQuery& query) const {
+  auto& select = impl_->statement(
+      "SELECT " SERVED_COLUMNS SERVED_FROM "WHERE " MATCHES
+      "AND (r.datestamp, r.id) > (?6, ?7) ORDER BY r.datestamp, r.id LIMIT ?8");
+  bind_query(select, query);
+  select.bind(6, query.after_datestamp).bind(7, query.after_id).bind(8, query.limit);
+  select.bind(9, query.with_metadata ? 1 : 0);
+  std::vector<ServedRecord> records;
+  while (select.step()) records.push_back(read_served(select));
+  select.reset();
+  return records;
+}
+
+std::int64_t Store::count_records(const RecordQuery& query) const {
+  auto& count = impl_->statement("SELECT count(*) " SERVED_FROM "WHERE " MATCHES);
+  bind_query(count, query);
+  count.step();
+  const auto total = count.column_int(0);
+  count.reset();
+  return total;
+}
+
+std::optional<ServedRecord> Store::get_record(std::string_view source,
+                                              std::string_view upstream_identifier,
+                                              std::string_view metadata_prefix) const {
+  auto& select = impl_->statement(
+      "SELECT " SERVED_COLUMNS SERVED_FROM
+      "WHERE s.name = ?1 AND r.upstream_identifier = ?2 AND r.metadata_prefix = ?3");
+  select.bind(1, source).bind(2, upstream_identifier).bind(3, metadata_prefix).bind(9, 1);
+  std::optional<ServedRecord> record;
+  if (select.step()) record = read_served(select);
+  select.reset();
+  return record;
+}
+
+std::vector<std::string> Store::prefixes_of(std::string_view source,
+                                            std::string_view upstream_identifier) const {
+  auto& select = impl_->statement(
+      "SELECT r.metadata_prefix FROM records r JOIN sources s ON s.id = r.source_id "
+      "WHERE s.name = ?1 AND r.upstream_identifier = ?2 ORDER BY r.metadata_prefix");
+  select.bind(1, source).bind(2, upstream_identifier);
+  std::vector<std::string> prefixes;
+  while (select.step()) prefixes.push_back(select.column_text(0));
+  select.reset();
+  return prefixes;
+}
+
+std::vector<FormatInfo> Store::formats() const {
+  auto& select = impl_->statement(
+      "SELECT p.metadata_prefix, coalesce((SELECT f.schema_url FROM source_formats f "
+      "WHERE f.metadata_prefix = p.metadata_prefix ORDER BY f.source_id LIMIT 1), ''), "
+      "coalesce((SELECT f.metadata_namespace FROM source_formats f "
+      "WHERE f.metadata_prefix = p.metadata_prefix ORDER BY f.source_id LIMIT 1), '') "
+      "FROM (SELECT DISTINCT metadata_prefix FROM records) p ORDER BY p.metadata_prefix");
+  std::vector<FormatInfo> formats;
+  while (select.step()) {
+    formats.push_back({select.column_text(0), select.column_text(1), select.column_text(2)});
+  }
+  select.reset();
+  return formats;
+}
+
+std::optional<std::string> Store::earliest_datestamp() const {
+  auto& select = impl_->statement("SELECT min(datestamp) FROM records");
+  select.step();
+  auto earliest = select.column_optional_text(0);
+  select.reset();
+  return earliest;
+}
+
+std::vector<SourceEntry> Store::sources() const {
+  auto& select = impl_->statement(
+      "SELECT name, coalesce(nullif(declared_base_url, ''), base_url), "
+      "coalesce(repository_name, '') FROM sources ORDER BY name");
+  std::vector<SourceEntry> sources;
+  while (select.step()) {
+    sources.push_back({select.column_text(0), select.column_text(1), select.column_text(2)});
+  }
+  select.reset();
+  return sources;
+}
+
+std::vector<SetEntry> Store::sets() const {
+  auto& select = impl_->statement(
+      "SELECT s.name, u.set_spec, coalesce(d.set_name, u.set_spec), coalesce(d.descriptions, '') "
+      "FROM (SELECT source_id, set_spec FROM sets UNION "
+      "      SELECT DISTINCT r.source_id, x.set_spec FROM record_sets x "
+      "      JOIN records r ON r.id = x.record_id) u "
+      "JOIN sources s ON s.id = u.source_id "
+      "LEFT JOIN sets d ON d.source_id = u.source_id AND d.set_spec = u.set_spec "
+      "ORDER BY s.name, u.set_spec");
+  std::vector<SetEntry> sets;
+  while (select.step()) {
+    sets.push_back({select.column_text(0), select.column_text(1), select.column_text(2),
+                    select.column_text(3)});
+  }
+  select.reset();
+  return sets;
+}
+
+std::string Store::setting(std::string_view key) const {
+  auto& select = impl_->statement("SELECT value FROM settings WHERE key = ?1");
+  select.bind(1, key);
+  std::string value;
+  if (select.step()) value = select.column_text(0);
+  select.reset();
+  return value;
+}
+
+}  // namespace store

@@ -1,0 +1,209 @@
+// The handler without a socket: arguments and a store in, a document out,
+// with a clock the test controls.
+#include <gtest/gtest.h>
+
+#include <regex>
+#include <set>
+
+#include "provider/oai_handler.h"
+#include "provider/record_writer.h"
+#include "tests/support/sqlite_probe.h"
+#include "tests/support/temp_dir.h"
+
+namespace {
+
+using provider::OaiHandler;
+using provider::RawArguments;
+using testing_support::SqliteProbe;
+using testing_support::TempDir;
+
+constexpr std::int64_t kNow = 1'796'000'000;  // 2026-11-30T00:53:20Z
+
+store::HarvestedRecord record(int n) {
+  store::HarvestedRecord record;
+  record.identifier = "oai:up.example.org:" + std::to_string(n);
+  record.datestamp = "2024-01-01T00:00:00Z";
+  record.set_specs = {n % 2 == 0 ? "even" : "odd"};
+  record.metadata = "<oai_dc:dc xmlns:oai_dc=\"http://www.openarchives.org/OAI/2.0/oai_dc/\" "
+                    "xmlns:dc=\"http://purl.org/dc/elements/1.1/\"><dc:title>Record " +
+                    std::to_string(n) + "</dc:title></oai_dc:dc>";
+  record.dc = {{"title", "Record " + std::to_string(n), ""}};
+  return record;
+}
+
+class OaiHandlerTest : public ::testing::Test {
+ protected:
+  OaiHandlerTest() : path_(dir_.file("store.sqlite")), writer_(store::Store::open(path_)) {
+    source_ = writer_.upsert_source("up", "http://up.example.org/oai");
+    list_ = writer_.open_list(source_, "oai_dc").id;
+    run_ = writer_.begin_run(source_);
+  }
+
+  void write(std::vector<store::HarvestedRecord> records) {
+    store::HarvestedPage page;
+    page.list_id = list_;
+    page.run_id = run_;
+    page.response_date = "2026-01-01T00:00:00Z";
+    page.records = std::move(records);
+    page.next_from = "2026-01-01T00:00:00Z";
+    writer_.write_page(page);
+  }
+
+  // Every record written so far gets a datestamp in 2020, one second apart,
+  // so that anything written later sorts after them.
+  void age_records() {
+    SqliteProbe(path_).exec(
+        "UPDATE records SET datestamp = strftime('%Y-%m-%dT%H:%M:%SZ', '2020-01-01', id || ' seconds')");
+  }
+
+  std::string ask(const RawArguments& arguments) {
+    auto reader = store::Store::open(path_, {.read_only = true});
+    return handler_.handle(arguments, reader).body;
+  }
+
+  static std::string token_of(const std::string& body) {
+    std::smatch match;
+    std::regex_search(body, match, std::regex("<resumptionToken[^>]*>([^<]+)</resumptionToken>"));
+    return match.size() > 1 ? match[1].str() : "";
+  }
+
+  static std::vector<std::string> identifiers_of(const std::string& body) {
+    std::vector<std::string> identifiers;
+    const std::regex pattern("<identifier>(oai:test[^<]+)</identifier>");
+    for (auto it = std::sregex_iterator(body.begin(), body.end(), pattern); it != std::sregex_iterator(); ++it) {
+      identifiers.push_back((*it)[1].str());
+    }
+    return identifiers;
+  }
+
+  TempDir dir_;
+  std::string path_;
+  store::Store writer_;
+  std::int64_t source_ = 0, list_ = 0, run_ = 0;
+  std::int64_t now_ = kNow;
+  provider::ProviderSettings settings_ = [] {
+    provider::ProviderSettings settings;
+    settings.repository_identifier = "test.example.org";
+    settings.records_per_page = 10;
+    return settings;
+  }();
+  OaiHandler handler_{settings_, provider::TokenCodec("0123456789abcdef0123456789abcdef"),
+                      [this] { return now_; }};
+};
+
+TEST_F(OaiHandlerTest, ResponseDateIsASecondBeforeTheSnapshot_D14_X7) {
+  const auto body = ask({{"verb", "Identify"}});
+  EXPECT_NE(body.find("<responseDate>2026-11-30T00:53:19Z</responseDate>"), std::string::npos) << body;
+}
+
+TEST_F(OaiHandlerTest, RecordChangedMidListIsNeitherSkippedNorLost_R9) {
+  std::vector<store::HarvestedRecord> records;
+  for (int n = 0; n < 30; ++n) records.push_back(record(n));
+  write(records);
+  age_records();
+
+  const auto first = ask({{"verb", "ListRecords"}, {"metadataPrefix", "oai_dc"}});
+  std::set<std::string> seen;
+  for (const auto& id : identifiers_of(first)) seen.insert(id);
+  // Change one record already served and one not yet served.
+  auto early = record(2);
+  early.metadata += " ";
+  auto late = record(25);
+  late.metadata += " ";
+  write({early, late});
+
+  std::string token = token_of(first);
+  int pages = 1;
+  std::vector<std::string> after;
+  while (!token.empty() && pages < 10) {
+    const auto body = ask({{"verb", "ListRecords"}, {"resumptionToken", token}});
+    for (const auto& id : identifiers_of(body)) {
+      seen.insert(id);
+      after.push_back(id);
+    }
+    token = token_of(body);
+    ++pages;
+  }
+  EXPECT_EQ(seen.size(), 30u);  // nothing skipped
+  // The changed records come again at the end of the list, with their new datestamp.
+  ASSERT_GE(after.size(), 2u);
+  EXPECT_EQ(after.back(), provider::our_identifier("test.example.org", "up", "oai:up.example.org:25"));
+  EXPECT_EQ(after[after.size() - 2], provider::our_identifier("test.example.org", "up", "oai:up.example.org:2"));
+}
+
+TEST_F(OaiHandlerTest, TokenExpiresAfterItsLifetime_R5_R7) {
+  std::vector<store::HarvestedRecord> records;
+  for (int n = 0; n < 15; ++n) records.push_back(record(n));
+  write(records);
+  const auto first = ask({{"verb", "ListRecords"}, {"metadataPrefix", "oai_dc"}});
+  const auto token = token_of(first);
+  ASSERT_FALSE(token.empty());
+  EXPECT_NE(first.find("expirationDate=\"2026-12-02T00:53:20Z\""), std::string::npos);  // 48 h ahead
+  now_ += 47 * 3600;
+  EXPECT_EQ(ask({{"verb", "ListRecords"}, {"resumptionToken", token}}).find("badResumptionToken"),
+            std::string::npos);
+  now_ += 2 * 3600;
+  EXPECT_NE(ask({{"verb", "ListRecords"}, {"resumptionToken", token}}).find("badResumptionToken"),
+            std::string::npos);
+}
+
+TEST_F(OaiHandlerTest, NoTokenWhenTheListFitsOnePage_R2_R3) {
+  std::vector<store::HarvestedRecord> records;
+  for (int n = 0; n < 10; ++n) records.push_back(record(n));  // exactly one page
+  write(records);
+  const auto body = ask({{"verb", "ListRecords"}, {"metadataPrefix", "oai_dc"}});
+  EXPECT_EQ(body.find("resumptionToken"), std::string::npos);
+  write({record(10)});  // eleven: the second page holds one record and an empty token
+  const auto page1 = ask({{"verb", "ListRecords"}, {"metadataPrefix", "oai_dc"}});
+  const auto page2 = ask({{"verb", "ListRecords"}, {"resumptionToken", token_of(page1)}});
+  EXPECT_NE(page2.find("<resumptionToken completeListSize=\"11\" cursor=\"10\"/>"), std::string::npos)
+      << page2;
+}
+
+TEST_F(OaiHandlerTest, IllegalCharactersNeverReachTheResponse_X1) {
+  write({record(1)});
+  SqliteProbe(path_).exec(
+      "UPDATE records SET metadata = replace(metadata, 'Record 1', 'Record ' || char(65534) || char(1) || '1')");
+  const auto body = ask({{"verb", "ListRecords"}, {"metadataPrefix", "oai_dc"}});
+  EXPECT_EQ(body.find("\xEF\xBF\xBE"), std::string::npos);
+  EXPECT_EQ(body.find('\x01'), std::string::npos);
+  EXPECT_NE(body.find("Record 1"), std::string::npos);
+}
+
+TEST_F(OaiHandlerTest, PayloadGetsItsSchemaLocation_X14) {
+  write({record(1)});
+  const auto body = ask({{"verb", "ListRecords"}, {"metadataPrefix", "oai_dc"}});
+  EXPECT_NE(body.find("<oai_dc:dc xmlns:oai_dc=\"http://www.openarchives.org/OAI/2.0/oai_dc/\" "
+                      "xmlns:dc=\"http://purl.org/dc/elements/1.1/\" "
+                      "xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" "
+                      "xsi:schemaLocation=\"http://www.openarchives.org/OAI/2.0/oai_dc/ "
+                      "http://www.openarchives.org/OAI/2.0/oai_dc.xsd\">"),
+            std::string::npos)
+      << body;
+}
+
+TEST(PayloadSchemaLocation, ReplacesAWrongOneAndKeepsTheRest_X14) {
+  const std::string payload =
+      "<x:r xmlns:x=\"urn:x\" xmlns:i=\"http://www.w3.org/2001/XMLSchema-instance\" a=\"1\" "
+      "i:schemaLocation=\"urn:x wrong.xsd\"><x:c/></x:r>";
+  EXPECT_EQ(provider::payload_with_schema_location(payload, "urn:x", "http://x/x.xsd"),
+            "<x:r xmlns:x=\"urn:x\" xmlns:i=\"http://www.w3.org/2001/XMLSchema-instance\" a=\"1\" "
+            "i:schemaLocation=\"urn:x http://x/x.xsd\"><x:c/></x:r>");
+  // Idempotent: serving what was served changes nothing.
+  const auto once = provider::payload_with_schema_location("<r xmlns=\"urn:x\"/>", "urn:x", "s.xsd");
+  EXPECT_EQ(provider::payload_with_schema_location(once, "urn:x", "s.xsd"), once);
+}
+
+TEST(OurIdentifier, RoundTripsAnyUpstreamIdentifier_AG3_OI2) {
+  for (const std::string upstream : {"oai:arXiv.org:hep-th/9901001", "a b", "a%20b", "x#y<z>", "ünï"}) {
+    const auto ours = provider::our_identifier("agg.example.org", "src", upstream);
+    const auto key = provider::parse_our_identifier("agg.example.org", ours);
+    ASSERT_TRUE(key.has_value()) << ours;
+    EXPECT_EQ(key->source, "src");
+    EXPECT_EQ(key->upstream_identifier, upstream);
+  }
+  EXPECT_FALSE(provider::parse_our_identifier("agg.example.org", "oai:other.example.org:src/1"));
+  EXPECT_FALSE(provider::parse_our_identifier("agg.example.org", "oai:agg.example.org:nosource"));
+}
+
+}  // namespace
