@@ -1,5 +1,7 @@
 #include "oai/xml_text.h"
 
+#include <cstring>
+
 namespace oai {
 namespace {
 
@@ -47,29 +49,34 @@ DecodedChar decode_utf8(std::string_view text, std::size_t pos) {
   return {code_point, length};
 }
 
-// Calls `keep(chunk)` for every legal character of `text`, in order, with its
-// UTF-8 bytes. Returns how many characters or stray bytes it skipped. Each
-// byte of an ill-formed sequence counts on its own, because resynchronising a
-// byte at a time is the only rule that needs no guess about the intended
-// sequence length.
+// Calls `keep(run)` for every maximal run of legal characters of `text`, in
+// order. Returns how many characters or stray bytes it skipped. Each byte of
+// an ill-formed sequence counts on its own, because resynchronising a byte at
+// a time is the only rule that needs no guess about the intended sequence
+// length. Plain ASCII, by far the most common, is checked a byte at a time
+// without decoding.
 template <typename Keep>
-std::size_t for_each_legal_char(std::string_view text, Keep keep) {
+std::size_t for_each_legal_run(std::string_view text, Keep keep) {
   std::size_t dropped = 0;
+  std::size_t run = 0;
   std::size_t pos = 0;
   while (pos < text.size()) {
-    const DecodedChar decoded = decode_utf8(text, pos);
-    if (decoded.length == 0) {
-      ++dropped;
+    const auto byte = static_cast<unsigned char>(text[pos]);
+    if (byte >= 0x20 && byte < 0x80) {
       ++pos;
       continue;
     }
-    if (is_xml_char(decoded.code_point)) {
-      keep(text.substr(pos, decoded.length));
-    } else {
-      ++dropped;
+    const DecodedChar decoded = decode_utf8(text, pos);
+    if (decoded.length != 0 && is_xml_char(decoded.code_point)) {
+      pos += decoded.length;
+      continue;
     }
-    pos += decoded.length;
+    if (pos > run) keep(text.substr(run, pos - run));
+    ++dropped;
+    pos += decoded.length == 0 ? 1 : decoded.length;
+    run = pos;
   }
+  if (pos > run) keep(text.substr(run, pos - run));
   return dropped;
 }
 
@@ -115,8 +122,10 @@ std::size_t remove_illegal_xml_chars(std::string& text) {
   // Compacts in place: the write position never passes the read position, so
   // every kept byte is copied before it could be overwritten.
   std::size_t write = 0;
-  const std::size_t dropped = for_each_legal_char(text, [&](std::string_view chunk) {
-    for (char c : chunk) text[write++] = c;
+  const std::size_t dropped = for_each_legal_run(text, [&](std::string_view run) {
+    const auto from = static_cast<std::size_t>(run.data() - text.data());
+    if (from != write) std::memmove(text.data() + write, run.data(), run.size());
+    write += run.size();
   });
   text.resize(write);
   return dropped;
@@ -124,10 +133,16 @@ std::size_t remove_illegal_xml_chars(std::string& text) {
 
 std::size_t append_xml_escaped(std::string& out, std::string_view text, XmlContext context) {
   out.reserve(out.size() + text.size());
-  return for_each_legal_char(text, [&](std::string_view chunk) {
-    const std::string_view escaped =
-        chunk.size() == 1 ? escape_for(chunk.front(), context) : std::string_view{};
-    out += escaped.empty() ? chunk : escaped;
+  return for_each_legal_run(text, [&](std::string_view run) {
+    std::size_t plain = 0;
+    for (std::size_t i = 0; i < run.size(); ++i) {
+      const std::string_view escaped = escape_for(run[i], context);
+      if (escaped.empty()) continue;
+      out.append(run.data() + plain, i - plain);
+      out += escaped;
+      plain = i + 1;
+    }
+    out.append(run.data() + plain, run.size() - plain);
   });
 }
 

@@ -8,6 +8,7 @@
 #include "oai/set_spec.h"
 #include "oai/xml_text.h"
 #include "provider/record_writer.h"
+#include "provider/xml_out.h"
 
 namespace provider {
 namespace {
@@ -21,16 +22,6 @@ constexpr char kEnvelopeStart[] =
     "xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" "
     "xsi:schemaLocation=\"http://www.openarchives.org/OAI/2.0/ "
     "http://www.openarchives.org/OAI/2.0/OAI-PMH.xsd\">";
-
-void append_element(std::string& out, std::string_view name, std::string_view text) {
-  out += '<';
-  out += name;
-  out += '>';
-  oai::append_xml_escaped(out, text);
-  out += "</";
-  out += name;
-  out += '>';
-}
 
 std::string datestamp_text(std::int64_t unix_seconds) {
   return oai::Datestamp::from_unix_seconds(unix_seconds).to_string();
@@ -108,15 +99,8 @@ class Answer {
   }
 
   void append_identifier_description(std::string& out) const {
-    out += "<description><oai-identifier xmlns=\"";
-    out += oai::kOaiIdentifierNamespace;
-    out += "\" xmlns:xsi=\"";
-    out += oai::kXsiNamespace;
-    out += "\" xsi:schemaLocation=\"";
-    out += oai::kOaiIdentifierNamespace;
-    out += ' ';
-    out += oai::kOaiIdentifierSchema;
-    out += "\">";
+    out += "<description>";
+    append_schema_root(out, "oai-identifier", oai::kOaiIdentifierNamespace, oai::kOaiIdentifierSchema);
     append_element(out, "scheme", "oai");
     append_element(out, "repositoryIdentifier", settings_.repository_identifier);
     append_element(out, "delimiter", ":");
@@ -127,15 +111,8 @@ class Answer {
   }
 
   void append_friends_description(std::string& out) const {
-    out += "<description><friends xmlns=\"";
-    out += oai::kFriendsNamespace;
-    out += "\" xmlns:xsi=\"";
-    out += oai::kXsiNamespace;
-    out += "\" xsi:schemaLocation=\"";
-    out += oai::kFriendsNamespace;
-    out += ' ';
-    out += oai::kFriendsSchema;
-    out += "\">";
+    out += "<description>";
+    append_schema_root(out, "friends", oai::kFriendsNamespace, oai::kFriendsSchema);
     for (const auto& source : store_.sources()) append_element(out, "baseURL", source.base_url);
     out += "</friends></description>";
   }

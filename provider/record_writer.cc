@@ -10,23 +10,12 @@
 #include "oai/set_spec.h"
 #include "oai/xml_subtree.h"
 #include "oai/xml_text.h"
+#include "provider/xml_out.h"
 
 namespace provider {
 namespace {
 
 using oai::XmlContext;
-
-void append_text(std::string& out, std::string_view text) { oai::append_xml_escaped(out, text); }
-
-void append_element(std::string& out, std::string_view name, std::string_view text) {
-  out += '<';
-  out += name;
-  out += '>';
-  append_text(out, text);
-  out += "</";
-  out += name;
-  out += '>';
-}
 
 // The start tag of a serialised element, split into its parts. Values stay
 // escaped as they are in the text.
@@ -96,15 +85,9 @@ void append_about(std::string& out, const store::ServedRecord& record, const Rec
   std::string nested;
   std::vector<std::string> others;
   if (!record.about.empty()) split_about(record.about, nested, others);
-  out += "<about><provenance xmlns=\"";
-  out += oai::kProvenanceNamespace;
-  out += "\" xmlns:xsi=\"";
-  out += oai::kXsiNamespace;
-  out += "\" xsi:schemaLocation=\"";
-  out += oai::kProvenanceNamespace;
-  out += ' ';
-  out += oai::kProvenanceSchema;
-  out += "\"><originDescription harvestDate=\"";
+  out += "<about>";
+  append_schema_root(out, "provenance", oai::kProvenanceNamespace, oai::kProvenanceSchema);
+  out += "<originDescription harvestDate=\"";
   oai::append_xml_escaped(out, record.harvest_date, XmlContext::kAttribute);
   out += "\" altered=\"false\">";
   append_element(out, "baseURL", record.upstream_base_url);

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Sets up (scripts/setup.sh) and runs oaipmh on the bundled default: a sample
-# repository on 127.0.0.1 (the seed journal article and 300 synthetic
-# records, played by the tests' fixture server until `oaipmh serve` exists) is
-# harvested into build/demo/store.sqlite, twice: the second run is incremental.
+# repository on 127.0.0.1 (the seed journal article and 300 synthetic records,
+# played by the tests' fixture server) is harvested into build/demo/store.sqlite,
+# twice (the second run is incremental), and then `oaipmh serve` publishes that
+# store on 127.0.0.1:${OAIPMH_DEMO_PORT:-8080} until Ctrl-C.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
@@ -66,11 +67,17 @@ store=$demo/store.sqlite
 echo "== oaipmh status --store $store"
 build/cli/oaipmh status --store "$store"
 
+port=${OAIPMH_DEMO_PORT:-8080}
+base=http://127.0.0.1:$port/oai
 cat <<EOT
 
-The demo store is $store (its tables: docs/store.md). Try:
-  build/cli/oaipmh status --store $store
-  sqlite3 $store "SELECT value FROM dc_elements WHERE element = 'title' LIMIT 5"
+== oaipmh serve --store $store --listen 127.0.0.1:$port   (Ctrl-C stops it)
+Try, from another shell:
+  curl '$base?verb=Identify'
+  curl '$base?verb=ListRecords&metadataPrefix=oai_dc&set=csto'
+  curl '$base?verb=ListIdentifiers&metadataPrefix=oai_dc&set=sample'
+  build/cli/oaipmh harvest --store /tmp/mirror.sqlite --url $base --name demo
   sqlite3 $store "SELECT r.upstream_identifier FROM dc_fts JOIN records r ON r.id = dc_fts.rowid WHERE dc_fts MATCH 'kyrgyzstan'"
-  build/cli/oaipmh harvest --help
+  build/cli/oaipmh --help
 EOT
+exec build/cli/oaipmh serve --store "$store" --listen "127.0.0.1:$port"

@@ -19,9 +19,9 @@ namespace {
   "FROM records r JOIN sources s ON s.id = r.source_id "                                     \
   "LEFT JOIN source_formats f ON f.source_id = r.source_id "                                 \
   "AND f.metadata_prefix = r.metadata_prefix "
-// ?1 prefix, ?2 from, ?3 until, ?4 source or NULL, ?5 upstream set or NULL.
-#define MATCHES                                                                              \
-  "r.metadata_prefix = ?1 AND r.datestamp >= ?2 AND r.datestamp <= ?3 "                      \
+// ?1 prefix, ?3 until, ?4 source or NULL, ?5 upstream set or NULL.
+#define FILTERS                                                                              \
+  "r.metadata_prefix = ?1 AND r.datestamp <= ?3 "                                            \
   "AND (?4 IS NULL OR s.name = ?4) "                                                         \
   "AND (?5 IS NULL OR EXISTS (SELECT 1 FROM record_sets x WHERE x.record_id = r.id "         \
   "AND (x.set_spec = ?5 OR substr(x.set_spec, 1, length(?5) + 1) = ?5 || ':'))) "
@@ -44,8 +44,8 @@ ServedRecord read_served(const sqlite::Statement& row) {
   return record;
 }
 
-void bind_query(sqlite::Statement& statement, const RecordQuery& query) {
-  statement.bind(1, query.metadata_prefix).bind(2, query.from).bind(3, query.until);
+void bind_filters(sqlite::Statement& statement, const RecordQuery& query) {
+  statement.bind(1, query.metadata_prefix).bind(3, query.until);
   statement.bind_optional(4, query.source).bind_optional(5, query.upstream_set);
 }
 
@@ -60,11 +60,17 @@ void Store::begin_read() {
 void Store::end_read() { impl_->connection.exec("COMMIT"); }
 
 std::vector<ServedRecord> Store::list_records(const RecordQuery& query) const {
+  // The page starts after one (datestamp, id): the keyset position, or just
+  // before `from`. One row-value bound, so that SQLite seeks straight to it
+  // in records_by_datestamp; a separate `datestamp >= from` made it scan
+  // from there instead, 130 ms for a page 900,000 records deep.
+  const bool after_from = query.after_datestamp >= query.from;
   auto& select = impl_->statement(
-      "SELECT " SERVED_COLUMNS SERVED_FROM "WHERE " MATCHES
+      "SELECT " SERVED_COLUMNS SERVED_FROM "WHERE " FILTERS
       "AND (r.datestamp, r.id) > (?6, ?7) ORDER BY r.datestamp, r.id LIMIT ?8");
-  bind_query(select, query);
-  select.bind(6, query.after_datestamp).bind(7, query.after_id).bind(8, query.limit);
+  bind_filters(select, query);
+  select.bind(6, after_from ? query.after_datestamp : query.from);
+  select.bind(7, after_from ? query.after_id : 0).bind(8, query.limit);
   select.bind(9, query.with_metadata ? 1 : 0);
   std::vector<ServedRecord> records;
   while (select.step()) records.push_back(read_served(select));
@@ -73,11 +79,30 @@ std::vector<ServedRecord> Store::list_records(const RecordQuery& query) const {
 }
 
 std::int64_t Store::count_records(const RecordQuery& query) const {
-  auto& count = impl_->statement("SELECT count(*) " SERVED_FROM "WHERE " MATCHES);
-  bind_query(count, query);
+  // Counting a million records takes a tenth of a second; a list's first
+  // page is asked for far more often than the store changes.
+  const std::int64_t version = impl_->connection.query_int("PRAGMA data_version");
+  const std::string key = query.metadata_prefix + '\n' + query.source.value_or("\x01") + '\n' +
+                          query.upstream_set.value_or("\x01") + '\n' + query.from + '\n' + query.until;
+  if (const auto cached = impl_->counts.find(key);
+      cached != impl_->counts.end() && cached->second.first == version) {
+    return cached->second.second;
+  }
+  // Without a set, records_by_datestamp alone answers (a covering index
+  // scan, 0.1 s for a million records); a set needs each record's row.
+  const bool whole = !query.source && !query.upstream_set;
+  auto& count = whole ? impl_->statement(
+                            "SELECT count(*) FROM records r WHERE r.metadata_prefix = ?1 "
+                            "AND r.datestamp >= ?2 AND r.datestamp <= ?3")
+                      : impl_->statement("SELECT count(*) " SERVED_FROM "WHERE " FILTERS
+                                         "AND r.datestamp >= ?2");
+  count.bind(1, query.metadata_prefix).bind(2, query.from).bind(3, query.until);
+  if (!whole) count.bind_optional(4, query.source).bind_optional(5, query.upstream_set);
   count.step();
   const auto total = count.column_int(0);
   count.reset();
+  if (impl_->counts.size() >= 256) impl_->counts.clear();
+  impl_->counts[key] = {version, total};
   return total;
 }
 
@@ -112,7 +137,8 @@ std::vector<FormatInfo> Store::formats() const {
       "WHERE f.metadata_prefix = p.metadata_prefix ORDER BY f.source_id LIMIT 1), ''), "
       "coalesce((SELECT f.metadata_namespace FROM source_formats f "
       "WHERE f.metadata_prefix = p.metadata_prefix ORDER BY f.source_id LIMIT 1), '') "
-      "FROM (SELECT DISTINCT metadata_prefix FROM records) p ORDER BY p.metadata_prefix");
+      // harvest_lists names every format records were harvested in, and is tiny.
+      "FROM (SELECT DISTINCT metadata_prefix FROM harvest_lists) p ORDER BY p.metadata_prefix");
   std::vector<FormatInfo> formats;
   while (select.step()) {
     formats.push_back({select.column_text(0), select.column_text(1), select.column_text(2)});

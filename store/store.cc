@@ -83,7 +83,7 @@ Store Store::open(const std::string& path, const std::vector<Migration>& migrati
   } else {
     // WAL lets `serve` read while `harvest` writes; NORMAL sync is durable
     // against a crash of the process, the case that matters here.
-    connection.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL");
+    connection.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA wal_autocheckpoint = 10000");
     migrate(connection, migrations, path);
   }
   return Store(std::make_unique<Impl>(std::move(connection)));

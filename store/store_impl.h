@@ -28,6 +28,9 @@ struct Store::Impl {
 
   sqlite::Connection connection;
   std::unordered_map<const char*, sqlite::Statement> statements;  // by SQL literal
+  // count_records() results, by query, with the PRAGMA data_version they
+  // were counted at: valid until another connection commits.
+  std::unordered_map<std::string, std::pair<std::int64_t, std::int64_t>> counts;
 };
 
 // The current time as our datestamp: UTC, seconds granularity.

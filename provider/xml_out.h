@@ -1,0 +1,45 @@
+// Small pieces of XML output shared by the provider's writers.
+#ifndef PROVIDER_XML_OUT_H_
+#define PROVIDER_XML_OUT_H_
+
+#include <string>
+#include <string_view>
+
+#include "oai/namespaces.h"
+#include "oai/xml_text.h"
+
+namespace provider {
+
+// Appends <name>text</name>, the text escaped and cleaned of characters
+// illegal in XML.
+inline void append_element(std::string& out, std::string_view name, std::string_view text) {
+  out += '<';
+  out += name;
+  out += '>';
+  oai::append_xml_escaped(out, text);
+  out += "</";
+  out += name;
+  out += '>';
+}
+
+// Appends the start tag of a container's root element in its own default
+// namespace, with xsi:schemaLocation (checklist X-15, X-16):
+// <name xmlns="ns" xmlns:xsi="..." xsi:schemaLocation="ns schema">
+inline void append_schema_root(std::string& out, std::string_view name, std::string_view ns,
+                               std::string_view schema) {
+  out += '<';
+  out += name;
+  out += " xmlns=\"";
+  out += ns;
+  out += "\" xmlns:xsi=\"";
+  out += oai::kXsiNamespace;
+  out += "\" xsi:schemaLocation=\"";
+  out += ns;
+  out += ' ';
+  out += schema;
+  out += "\">";
+}
+
+}  // namespace provider
+
+#endif  // PROVIDER_XML_OUT_H_
