@@ -182,6 +182,45 @@ TEST_F(OaiHandlerTest, PayloadGetsItsSchemaLocation_X14) {
       << body;
 }
 
+// Formats besides oai_dc: listed with the schema the source declared, per
+// item only those it is held in (V-LMF-2, V-LMF-3, X-14). Not served through
+// validate-oai-response: its schema set knows oai_dc only.
+TEST_F(OaiHandlerTest, EveryFormatHeldIsServed_VLMF2_VLMF3_X14) {
+  writer_.save_formats(source_, {{"oai_dc", "http://www.openarchives.org/OAI/2.0/oai_dc.xsd",
+                                  "http://www.openarchives.org/OAI/2.0/oai_dc/"},
+                                 {"marc21", "http://www.loc.gov/standards/marcxml/schema/MARC21slim.xsd",
+                                  "http://www.loc.gov/MARC21/slim"}});
+  write({record(1)});
+  const auto marc_list = writer_.open_list(source_, "marc21").id;
+  store::HarvestedPage page;
+  page.list_id = marc_list;
+  page.run_id = run_;
+  page.response_date = "2026-01-01T00:00:00Z";
+  page.next_from = page.response_date;
+  store::HarvestedRecord marc;
+  marc.identifier = "oai:up.example.org:1";
+  marc.datestamp = "2024-01-01T00:00:00Z";
+  marc.metadata = "<marc:record xmlns:marc=\"http://www.loc.gov/MARC21/slim\"><marc:leader>x</marc:leader></marc:record>";
+  store::HarvestedRecord only_marc = marc;
+  only_marc.identifier = "oai:up.example.org:2";
+  page.records = {marc, only_marc};
+  writer_.write_page(page);
+
+  const auto all = ask({{"verb", "ListMetadataFormats"}});
+  EXPECT_NE(all.find("<metadataPrefix>marc21</metadataPrefix><schema>http://www.loc.gov/standards/marcxml/schema/MARC21slim.xsd</schema>"),
+            std::string::npos) << all;
+  const auto one = provider::our_identifier("test.example.org", "up", "oai:up.example.org:2");
+  const auto formats = ask({{"verb", "ListMetadataFormats"}, {"identifier", one}});
+  EXPECT_EQ(formats.find("<metadataPrefix>oai_dc</metadataPrefix>"), std::string::npos) << formats;
+  EXPECT_NE(formats.find("<metadataPrefix>marc21</metadataPrefix>"), std::string::npos);
+  const auto record = ask({{"verb", "GetRecord"}, {"identifier", one}, {"metadataPrefix", "marc21"}});
+  EXPECT_NE(record.find("xsi:schemaLocation=\"http://www.loc.gov/MARC21/slim "
+                        "http://www.loc.gov/standards/marcxml/schema/MARC21slim.xsd\""),
+            std::string::npos) << record;
+  const auto missing = ask({{"verb", "GetRecord"}, {"identifier", one}, {"metadataPrefix", "oai_dc"}});
+  EXPECT_NE(missing.find("cannotDisseminateFormat"), std::string::npos);
+}
+
 TEST(PayloadSchemaLocation, ReplacesAWrongOneAndKeepsTheRest_X14) {
   const std::string payload =
       "<x:r xmlns:x=\"urn:x\" xmlns:i=\"http://www.w3.org/2001/XMLSchema-instance\" a=\"1\" "
