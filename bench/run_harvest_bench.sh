@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 records=${1:-100000}
-work=$(mktemp -d /tmp/oaipmh-bench.XXXXXX)
+work=$(mktemp -d)
 server_pid=""
 cleanup() {
   [[ -n "$server_pid" ]] && kill "$server_pid" 2>/dev/null || true

@@ -14,7 +14,7 @@ if [[ ! -e "$store" ]]; then
   build/bench/fill_store "$store" "$records"
 fi
 
-log=$(mktemp /tmp/oaipmh-serve-bench.XXXXXX)
+log=$(mktemp)
 build/cli/oaipmh serve --store "$store" --listen 127.0.0.1:0 2>"$log" &
 serve_pid=$!
 trap 'kill "$serve_pid" 2>/dev/null; wait "$serve_pid" 2>/dev/null; rm -f "$log"' EXIT

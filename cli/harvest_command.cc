@@ -137,9 +137,11 @@ int run_harvest(HarvestOptions& options) {
   };
   harvester::ProgressFunction progress = [&](const harvester::Progress& at) { display.update(at); };
   const auto summaries = harvester::harvest_sources(options.store, sources, workers, log, progress);
+  // Progress lines go before any summary: erasing them moves the cursor up
+  // over the lines last drawn, which must not be summaries.
+  for (const auto& summary : summaries) display.finish(summary.source);
   int status = kExitOk;
   for (const auto& summary : summaries) {
-    display.finish(summary.source);
     if (!summary.ok) status = kExitFailed;
     if (!summary.ok || !options.quiet) std::printf("%s\n", summary_line(summary).c_str());
   }

@@ -218,7 +218,7 @@ TEST_F(ResumptionTokenTest, GarbageIsRejected_R5) {
                                      "1.A.A"s,
                                      "1.AAAA.AAAA"s,
                                      "1.AA.AA"s,
-                                     "2.xxx.yyy"s,
+                                     "2.abc.def"s,
                                      "1.%41.AA"s,
                                      "1.AAAA="s,
                                      "\0\0\0"s,
