@@ -23,7 +23,9 @@ struct Command {
 
 Command add_harvest_command(CLI::App& app);
 Command add_init_command(CLI::App& app);
+Command add_query_command(CLI::App& app);
 Command add_serve_command(CLI::App& app);
+Command add_show_command(CLI::App& app);
 Command add_status_command(CLI::App& app);
 
 }  // namespace cli

@@ -125,6 +125,8 @@ void read_serve_settings(TableReader reader, ServeSettings& serve) {
   reader.read("request_timeout", serve.request_timeout);
   reader.read("idle_timeout", serve.idle_timeout);
   reader.read("retry_after", serve.retry_after);
+  reader.read("metrics", serve.metrics);
+  reader.read("healthz", serve.healthz);
   reader.refuse_unknown_keys();
   for (const auto& [key, value] :
        {std::pair{"records_per_page", serve.records_per_page}, {"identifiers_per_page", serve.identifiers_per_page},

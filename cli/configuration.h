@@ -40,6 +40,8 @@ struct ServeSettings {
   int request_timeout = 30;  // seconds
   int idle_timeout = 60;     // seconds
   int retry_after = 5;       // seconds, sent with 503
+  bool metrics = true;       // answer GET /metrics (Prometheus text format)
+  bool healthz = true;       // answer GET /healthz (200 when the store can be read)
 };
 
 struct Configuration {

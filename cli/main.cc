@@ -18,7 +18,9 @@ int main(int argc, char** argv) {
   const std::vector<cli::Command> commands = {
       cli::add_harvest_command(app),
       cli::add_init_command(app),
+      cli::add_query_command(app),
       cli::add_serve_command(app),
+      cli::add_show_command(app),
       cli::add_status_command(app),
   };
 

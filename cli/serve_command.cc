@@ -6,11 +6,14 @@
 #include <memory>
 #include <sstream>
 #include <string>
+#include <string_view>
+#include <tuple>
 
 #include "cli/commands.h"
 #include "cli/configuration.h"
 #include "oai/identifier.h"
 #include "provider/http_server.h"
+#include "provider/metrics.h"
 #include "provider/oai_handler.h"
 #include "store/store.h"
 
@@ -23,6 +26,8 @@ struct ServeOptions {
   ServeSettings settings;
   // Command-line values; empty when not given (the configuration's stand).
   std::string listen, base_url, repository_name, admin_email, repository_identifier;
+  bool no_metrics = false;  // --no-metrics
+  bool no_healthz = false;  // --no-healthz
 };
 
 class ServeError : public std::runtime_error {
@@ -86,9 +91,11 @@ void check_settings(const ServeSettings& settings) {
                              "' must be a domain name such as repository.example.org (OI-1)");
   }
   const auto at = settings.admin_email.find('@');
-  if (at == std::string::npos || at == 0 || settings.admin_email.find('.', at) == std::string::npos ||
+  if (at == std::string::npos || at == 0 ||
+      settings.admin_email.find('.', at) == std::string::npos ||
       settings.admin_email.find(' ') != std::string::npos) {
-    throw ConfigurationError("admin e-mail '" + settings.admin_email + "' is not an e-mail address");
+    throw ConfigurationError("admin e-mail '" + settings.admin_email +
+                             "' is not an e-mail address");
   }
 }
 
@@ -106,7 +113,142 @@ std::string utc_now() {
   return text;
 }
 
-int run_serve(ServeOptions& options) {
+constexpr std::string_view kMetricsPath = "/metrics";
+constexpr std::string_view kHealthzPath = "/healthz";
+
+// The OAI-PMH endpoint's path, from the base URL. Refuses a path that an
+// enabled /metrics or /healthz would shadow: a harvester would get counters
+// instead of OAI-PMH, and no error would say why.
+std::string oai_path_of(const ServeSettings& settings) {
+  const std::string path = settings.base_url.empty() ? "/oai" : path_of(settings.base_url);
+  for (const auto& [enabled, reserved, flag] :
+       {std::tuple{settings.metrics, kMetricsPath, "--no-metrics"},
+        {settings.healthz, kHealthzPath, "--no-healthz"}}) {
+    if (enabled && path == reserved) {
+      throw ConfigurationError("the base URL's path " + path + " is where oaipmh serve answers " +
+                               std::string(reserved) +
+                               "; give the OAI-PMH endpoint another path, or " + flag +
+                               " to turn " + std::string(reserved) + " off");
+    }
+  }
+  return path;
+}
+
+provider::HttpResponse text_response(int status, std::string body) {
+  provider::HttpResponse response;
+  response.status = status;
+  response.content_type = "text/plain; charset=UTF-8";
+  response.body = std::move(body);
+  return response;
+}
+
+// What `serve` answers at each path: OAI-PMH at the base URL's path, and
+// /metrics and /healthz at the root when enabled. Called from the server's
+// handler threads (answer) and io threads (observe) at once: after start()
+// it only reads its members, and Metrics counts with atomics.
+class Site {
+ public:
+  Site(std::string store_path, std::string oai_path, bool metrics, bool healthz)
+      : store_path_(std::move(store_path)),
+        oai_path_(std::move(oai_path)),
+        metrics_(metrics ? std::make_unique<provider::Metrics>() : nullptr),
+        healthz_(healthz) {}
+
+  // Completes the site once the server has bound its port (the default base
+  // URL names it). Call before server.run().
+  void start(provider::HttpServer& server, std::unique_ptr<provider::OaiHandler> handler) {
+    server_ = &server;
+    handler_ = std::move(handler);
+    if (metrics_) server.set_exchange_observer([this](const auto& exchange) { observe(exchange); });
+  }
+
+  const std::string& oai_path() const { return oai_path_; }
+
+  provider::HttpResponse answer(const provider::HttpRequest& request) const {
+    if (request.path == oai_path_) return answer_oai(request);
+    const bool metrics = metrics_ && request.path == kMetricsPath;
+    if (!metrics && !(healthz_ && request.path == kHealthzPath)) {
+      return text_response(404, "Not found. The OAI-PMH endpoint is " + oai_path_ + "\n");
+    }
+    if (request.method != "GET") {  // HEAD arrives as GET
+      auto response = text_response(405, "Method Not Allowed: use GET\n");
+      response.headers.emplace_back("Allow", "GET, HEAD");
+      return response;
+    }
+    auto response = metrics ? answer_metrics() : answer_healthz();
+    response.headers.emplace_back("Cache-Control", "no-store");  // always the current state
+    return response;
+  }
+
+ private:
+  provider::HttpResponse answer_oai(const provider::HttpRequest& request) const {
+    const bool form = request.method == "POST";
+    if (form && request.content_type.rfind("application/x-www-form-urlencoded", 0) != 0) {
+      return text_response(415,
+                           "POST needs Content-Type: application/x-www-form-urlencoded (H-2)\n");
+    }
+    const std::string& raw = form ? request.body : request.query;
+    const auto arguments = provider::parse_form(raw);
+    auto reply = arguments ? handler_->handle(*arguments, thread_store(store_path_))
+                           : handler_->undecodable(raw);
+    if (metrics_) metrics_->count_records(provider::VerbLabel::of(arguments), reply.records);
+    provider::HttpResponse response;
+    response.body = std::move(reply.body);
+    response.log_detail = std::move(reply.log_detail);
+    return response;
+  }
+
+  provider::HttpResponse answer_metrics() const {
+    // The scrape itself is in flight while it renders; the gauge leaves it out.
+    const std::size_t in_flight = server_->in_flight();
+    auto response = text_response(200, metrics_->render(in_flight > 0 ? in_flight - 1 : 0));
+    response.content_type = "text/plain; version=0.0.4; charset=utf-8";
+    response.log_detail = "metrics";
+    return response;
+  }
+
+  // A fresh connection each time: the handler threads' connections stay
+  // open, and would keep reading a store file that was deleted or replaced,
+  // or whose permissions changed.
+  provider::HttpResponse answer_healthz() const {
+    try {
+      const auto store =
+          store::Store::open(store_path_, {.read_only = true, .busy_timeout_ms = 2000});
+      store.setting("resumption_token_key");  // reads a table, not only the file header
+      auto response = text_response(200, "ok\n");
+      response.log_detail = "healthz";
+      return response;
+    } catch (const std::exception& error) {
+      // The reason goes to the log only: it names paths a client need not see.
+      auto response = text_response(503, "unavailable: the store cannot be read\n");
+      response.log_detail = std::string("healthz: ") + error.what();
+      return response;
+    }
+  }
+
+  // Counts requests to the OAI-PMH endpoint only: scrapes and health checks
+  // would otherwise swamp the numbers that describe harvesters.
+  void observe(const provider::ExchangeSummary& exchange) const {
+    if (exchange.overloaded) metrics_->count_overload();
+    if (exchange.path != oai_path_) return;
+    const provider::HttpRequest* request = exchange.request;
+    const auto verb = request == nullptr
+                          ? provider::VerbLabel::none()
+                          : provider::VerbLabel::of_form(
+                                request->method == "POST" ? request->body : request->query);
+    metrics_->count_request(verb, exchange.status, exchange.body_bytes, exchange.seconds);
+  }
+
+  const std::string store_path_;
+  const std::string oai_path_;
+  const std::unique_ptr<provider::Metrics> metrics_;  // null when /metrics is off
+  const bool healthz_;
+  provider::HttpServer* server_ = nullptr;         // set by start()
+  std::unique_ptr<provider::OaiHandler> handler_;  // set by start()
+};
+
+// Applies the configuration file, then the command line over it; checks the result.
+void resolve_settings(ServeOptions& options) {
   if (!options.config.empty()) {
     const auto configuration = load_configuration(options.config);
     options.settings = configuration.serve;
@@ -120,19 +262,14 @@ int run_serve(ServeOptions& options) {
                                {&options.repository_identifier, &settings.repository_identifier}}) {
     if (!value->empty()) *target = *value;
   }
-  if (options.store.empty()) throw ConfigurationError("no store: give --store or 'store' in the configuration");
+  if (options.no_metrics) settings.metrics = false;
+  if (options.no_healthz) settings.healthz = false;
+  if (options.store.empty())
+    throw ConfigurationError("no store: give --store or 'store' in the configuration");
   check_settings(settings);
-  const auto [address, port] = split_listen(settings.listen);
-  const auto probe = store::Store::open(options.store, {.read_only = true});
+}
 
-  provider::ProviderSettings provider_settings;
-  provider_settings.repository_name = settings.repository_name;
-  provider_settings.admin_email = settings.admin_email;
-  provider_settings.repository_identifier = settings.repository_identifier;
-  provider_settings.records_per_page = settings.records_per_page;
-  provider_settings.identifiers_per_page = settings.identifiers_per_page;
-  provider::TokenCodec codec(token_key(settings, probe));
-
+provider::ServerLimits server_limits(const ServeSettings& settings) {
   provider::ServerLimits limits;
   limits.threads = settings.threads;
   limits.max_in_flight = static_cast<std::size_t>(settings.max_in_flight);
@@ -140,45 +277,45 @@ int run_serve(ServeOptions& options) {
   limits.request_timeout = std::chrono::seconds(settings.request_timeout);
   limits.idle_timeout = std::chrono::seconds(settings.idle_timeout);
   limits.retry_after_seconds = settings.retry_after;
+  return limits;
+}
 
-  std::unique_ptr<provider::OaiHandler> handler;
-  std::string oai_path;
-  const std::string store_path = options.store;
-  auto serve = [&](const provider::HttpRequest& request) {
-    provider::HttpResponse response;
-    if (request.path != oai_path) {
-      response.status = 404;
-      response.content_type = "text/plain; charset=UTF-8";
-      response.body = "Not found. The OAI-PMH endpoint is " + oai_path + "\n";
-      return response;
-    }
-    const bool form = request.method == "POST";
-    if (form && request.content_type.rfind("application/x-www-form-urlencoded", 0) != 0) {
-      response.status = 415;
-      response.content_type = "text/plain; charset=UTF-8";
-      response.body = "POST needs Content-Type: application/x-www-form-urlencoded (H-2)\n";
-      return response;
-    }
-    const std::string& raw = form ? request.body : request.query;
-    const auto arguments = provider::parse_form(raw);
-    auto reply = arguments ? handler->handle(*arguments, thread_store(store_path))
-                           : handler->undecodable(raw);
-    response.body = std::move(reply.body);
-    response.log_detail = std::move(reply.log_detail);
-    return response;
-  };
+// Everything but base_url, which may depend on the port bound.
+provider::ProviderSettings provider_settings_of(const ServeSettings& settings) {
+  provider::ProviderSettings provider_settings;
+  provider_settings.repository_name = settings.repository_name;
+  provider_settings.admin_email = settings.admin_email;
+  provider_settings.repository_identifier = settings.repository_identifier;
+  provider_settings.records_per_page = settings.records_per_page;
+  provider_settings.identifiers_per_page = settings.identifiers_per_page;
+  return provider_settings;
+}
+
+int run_serve(ServeOptions& options) {
+  resolve_settings(options);
+  const ServeSettings& settings = options.settings;
+  const auto [address, port] = split_listen(settings.listen);
+  Site site(options.store, oai_path_of(settings), settings.metrics, settings.healthz);
+  const auto probe = store::Store::open(options.store, {.read_only = true});
+  provider::TokenCodec codec(token_key(settings, probe));
+
   auto access_log = [](const std::string& line) { std::fprintf(stderr, "%s\n", line.c_str()); };
-  provider::HttpServer server(address, port, limits, serve, access_log);
+  provider::HttpServer server(
+      address, port, server_limits(settings),
+      [&site](const provider::HttpRequest& request) { return site.answer(request); }, access_log);
   const std::string host = address.find(':') != std::string::npos ? "[" + address + "]" : address;
+  auto provider_settings = provider_settings_of(settings);
   provider_settings.base_url = settings.base_url.empty()
                                    ? "http://" + host + ":" + std::to_string(server.port()) + "/oai"
                                    : settings.base_url;
-  oai_path = path_of(provider_settings.base_url);
-  handler = std::make_unique<provider::OaiHandler>(
-      provider_settings, codec, [] { return static_cast<std::int64_t>(std::time(nullptr)); });
-  std::fprintf(stderr, "%s oaipmh serve: listening on http://%s:%u%s (base URL %s), store %s\n",
-               utc_now().c_str(), host.c_str(), server.port(), oai_path.c_str(),
-               provider_settings.base_url.c_str(), options.store.c_str());
+  site.start(server, std::make_unique<provider::OaiHandler>(provider_settings, codec, [] {
+               return static_cast<std::int64_t>(std::time(nullptr));
+             }));
+  std::fprintf(stderr, "%s oaipmh serve: listening on http://%s:%u%s (base URL %s), store %s%s%s\n",
+               utc_now().c_str(), host.c_str(), server.port(), site.oai_path().c_str(),
+               provider_settings.base_url.c_str(), options.store.c_str(),
+               settings.metrics ? ", metrics at /metrics" : "",
+               settings.healthz ? ", health check at /healthz" : "");
   server.run(/*handle_signals=*/true);
   std::fprintf(stderr, "%s oaipmh serve: stopped\n", utc_now().c_str());
   return kExitOk;
@@ -189,21 +326,35 @@ int run_serve(ServeOptions& options) {
 Command add_serve_command(CLI::App& app) {
   auto* command = app.add_subcommand(
       "serve",
-      "Serve the store as an OAI-PMH 2.0 repository (GET and POST at the base URL).\n\n"
+      "Serve the store as an OAI-PMH 2.0 repository (GET and POST at the base URL).\n"
+      "Also answers GET /metrics (Prometheus text format) and GET /healthz (200 'ok'\n"
+      "while the store can be read, 503 otherwise) unless disabled.\n\n"
       "The store is opened read-only: a harvest may write to it meanwhile. SIGTERM or\n"
       "SIGINT stops accepting, finishes the requests in flight and exits 0.\n\n"
       "Exit status: 0 stopped cleanly; 1 the server failed (e.g. the address is in use,\n"
       "the store cannot be read); 2 usage or configuration error.");
   auto options = std::make_shared<ServeOptions>();
-  command->add_option("--store", options->store, "SQLite store to serve (default: 'store' of the configuration)");
+  command->add_option("--store", options->store,
+                      "SQLite store to serve (default: 'store' of the configuration)");
   command->add_option("--config", options->config, "TOML configuration; its [provider] table");
-  command->add_option("--listen", options->listen, "ADDRESS:PORT to listen on (default 127.0.0.1:8080; port 0 picks one)");
+  command->add_option("--listen", options->listen,
+                      "ADDRESS:PORT to listen on (default 127.0.0.1:8080; port 0 picks one)");
   command->add_option("--base-url", options->base_url,
                       "Canonical base URL for Identify and <request> (default http://LISTEN/oai)");
-  command->add_option("--repository-name", options->repository_name, "Identify repositoryName (default 'oaipmh aggregator')");
-  command->add_option("--admin-email", options->admin_email, "Identify adminEmail (default admin@example.org)");
-  command->add_option("--repository-identifier", options->repository_identifier,
-                      "Domain name in our identifiers oai:<ID>:<source>/<id> (default aggregator.example.org)");
+  command->add_option("--repository-name", options->repository_name,
+                      "Identify repositoryName (default 'oaipmh aggregator')");
+  command->add_option("--admin-email", options->admin_email,
+                      "Identify adminEmail (default admin@example.org)");
+  command->add_option(
+      "--repository-identifier", options->repository_identifier,
+      "Domain name in our identifiers oai:<ID>:<source>/<id> (default aggregator.example.org)");
+  command->add_flag(
+      "--no-metrics", options->no_metrics,
+      "Do not answer GET /metrics (Prometheus counters; default: answered, or [provider] metrics)");
+  command->add_flag(
+      "--no-healthz", options->no_healthz,
+      "Do not answer GET /healthz (200 ok while the store can be read; default: answered, "
+      "or [provider] healthz)");
   return {command, [options] {
             try {
               return run_serve(*options);

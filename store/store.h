@@ -271,6 +271,8 @@ class Store {
 
   // The connection and its statements: known only to the store module's files.
   struct Impl;
+  // For the store module's free functions (store/query.cc); not for other modules.
+  Impl& impl() { return *impl_; }
 
  private:
   explicit Store(std::unique_ptr<Impl> impl);
