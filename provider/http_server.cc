@@ -98,6 +98,9 @@ struct Exchange {
   bool close = true;      // send `Connection: close` and close afterwards
   std::string encoding;   // content coding applied to response.body
   HttpResponse response;  // body already encoded
+  // What the handler was given, once read whole (kept for the observer).
+  std::optional<HttpRequest> request;
+  bool overloaded = false;  // refused with 503 for max_in_flight
 };
 
 HttpResponse text_response(int status, std::string_view text) {
@@ -165,6 +168,8 @@ class HttpServer::Impl {
   Impl(const std::string& address, std::uint16_t port, ServerLimits limits, Handler handler,
        AccessLog access_log);
   std::uint16_t port() const { return port_; }
+  void set_exchange_observer(ExchangeObserver observer) { observer_ = std::move(observer); }
+  std::size_t in_flight() const { return in_flight_.load(); }
   void run(bool handle_signals);
   void stop() {
     asio::post(control_, [this] { begin_stop(); });
@@ -196,10 +201,12 @@ class HttpServer::Impl {
   asio::awaitable<void> linger_close(Connection& connection);
   void log(const Connection& connection, const Exchange& exchange,
            std::optional<std::size_t> body_bytes_sent) const;
+  void observe(const Exchange& exchange, std::optional<std::size_t> body_bytes_sent) const;
 
   const ServerLimits limits_;
   const Handler handler_;
   const AccessLog access_log_;
+  ExchangeObserver observer_;  // set before run(), then only read
   std::uint16_t port_ = 0;
   std::atomic<bool> stopping_{false};
   std::atomic<std::size_t> in_flight_{0};  // requests handed to the handler pool
@@ -362,6 +369,7 @@ asio::awaitable<void> HttpServer::Impl::serve(std::shared_ptr<Connection> connec
     if (stopping_) exchange.close = true;  // stop() came while the handler ran
     const auto sent = co_await write_response(*connection, exchange);
     log(*connection, exchange, sent);
+    observe(exchange, sent);
     if (!sent) break;
     if (exchange.close) {
       co_await linger_close(*connection);
@@ -446,15 +454,16 @@ asio::awaitable<void> HttpServer::Impl::answer(ReadResult result, RequestParser&
   exchange.head = method == http::verb::head;
   exchange.encoding = encoding_for(request);
   auto [path, query] = split_target(request.target());
-  // A named local, passed by reference: g++ 12 mishandles class-type
-  // prvalues passed by value to a coroutine (destroys a bad copy).
-  const HttpRequest handler_request{exchange.head ? "GET" : exchange.method,
-                                    std::move(path),
-                                    std::move(query),
-                                    std::move(request.body()),
-                                    std::string(request[http::field::content_type]),
-                                    connection.client};
-  co_await call_handler(handler_request, exchange);
+  // Kept in the exchange (for the observer) and passed by reference: g++ 12
+  // mishandles class-type prvalues passed by value to a coroutine (destroys
+  // a bad copy).
+  exchange.request = HttpRequest{exchange.head ? "GET" : exchange.method,
+                                 std::move(path),
+                                 std::move(query),
+                                 std::move(request.body()),
+                                 std::string(request[http::field::content_type]),
+                                 connection.client};
+  co_await call_handler(*exchange.request, exchange);
 }
 
 // Runs the handler on the handler pool, unless max_in_flight requests are
@@ -468,6 +477,7 @@ asio::awaitable<void> HttpServer::Impl::call_handler(const HttpRequest& request,
     exchange.response.headers.emplace_back("Retry-After",
                                            std::to_string(limits_.retry_after_seconds));
     exchange.response.log_detail = "busy";
+    exchange.overloaded = true;
     exchange.encoding.clear();
     co_return;
   }
@@ -574,6 +584,23 @@ void HttpServer::Impl::log(const Connection& connection, const Exchange& exchang
   }
 }
 
+void HttpServer::Impl::observe(const Exchange& exchange,
+                               std::optional<std::size_t> body_bytes_sent) const {
+  if (!observer_) return;
+  const ExchangeSummary summary{
+      exchange.path,
+      exchange.request ? &*exchange.request : nullptr,
+      exchange.response.status,
+      body_bytes_sent.value_or(0),
+      std::chrono::duration<double>(Clock::now() - exchange.start).count(),
+      exchange.overloaded};
+  try {
+    observer_(summary);
+  } catch (...) {
+    // Like the access log: counting must not take the connection down.
+  }
+}
+
 HttpServer::HttpServer(const std::string& address, std::uint16_t port, ServerLimits limits,
                        Handler handler, AccessLog access_log)
     : impl_(std::make_unique<Impl>(address, port, limits, std::move(handler),
@@ -582,6 +609,12 @@ HttpServer::HttpServer(const std::string& address, std::uint16_t port, ServerLim
 HttpServer::~HttpServer() = default;
 
 std::uint16_t HttpServer::port() const { return impl_->port(); }
+
+void HttpServer::set_exchange_observer(ExchangeObserver observer) {
+  impl_->set_exchange_observer(std::move(observer));
+}
+
+std::size_t HttpServer::in_flight() const { return impl_->in_flight(); }
 
 void HttpServer::run(bool handle_signals) { impl_->run(handle_signals); }
 

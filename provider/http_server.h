@@ -14,6 +14,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -49,6 +50,21 @@ using Handler = std::function<HttpResponse(const HttpRequest&)>;
 // threads, possibly concurrently: it must be thread-safe and quick.
 using AccessLog = std::function<void(const std::string&)>;
 
+// What the server did with one request, for metrics.
+struct ExchangeSummary {
+  std::string_view path;       // the request's path, "-" when not even its header could be read
+  const HttpRequest* request;  // the request as given to the handler; nullptr when it could not
+                               // be read whole (408, 413, 431, malformed) or was refused (405)
+  int status;
+  std::size_t body_bytes;  // body bytes written (after compression); 0 for HEAD or a failed write
+  double seconds;          // from the request's first byte to the response's last
+  bool overloaded;         // refused with 503 because max_in_flight requests were in flight
+};
+
+// Called once per request after its response was written (or failed to be),
+// from io threads, possibly concurrently: it must be thread-safe and quick.
+using ExchangeObserver = std::function<void(const ExchangeSummary&)>;
+
 struct ServerLimits {
   std::size_t max_header_bytes = 8 * 1024;   // request line + fields; beyond: 431
   std::size_t max_body_bytes = 64 * 1024;    // beyond: 413
@@ -83,6 +99,14 @@ class HttpServer {
 
   // The port actually bound.
   std::uint16_t port() const;
+
+  // Installs `observer`, called for every request from then on. Call it
+  // before run(), at most once.
+  void set_exchange_observer(ExchangeObserver observer);
+
+  // Requests queued for or in the handler now (the number max_in_flight
+  // limits), a handler calling this included. Safe from any thread.
+  std::size_t in_flight() const;
 
   // Serves on `limits.threads` io threads (the calling thread is one of
   // them) until stop(), or SIGINT/SIGTERM when `handle_signals`. Then it

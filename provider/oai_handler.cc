@@ -79,6 +79,9 @@ class Answer {
     return Errors{{"badVerb", "unknown verb"}};
   }
 
+  // Records or headers in the answer, for the provider's metrics.
+  std::int64_t records_written() const { return records_written_; }
+
  private:
   std::string identify() {
     std::string out;
@@ -149,6 +152,7 @@ class Answer {
     if (!record) return Errors{{"cannotDisseminateFormat", "the item is not available in this format"}};
     std::string out;
     append_record(out, *record, context_for(*format));
+    records_written_ = 1;
     return out;
   }
 
@@ -225,6 +229,7 @@ class Answer {
       else append_header(out, row, context);
     }
     append_token(out, state, rows, more, continuing);
+    records_written_ = static_cast<std::int64_t>(rows.size());
     return out;
   }
 
@@ -323,6 +328,7 @@ class Answer {
   store::Store& store_;
   const OaiRequest& request_;
   std::int64_t now_;
+  std::int64_t records_written_ = 0;
 };
 
 std::string log_detail(const RawArguments& arguments) {
@@ -394,11 +400,12 @@ OaiReply OaiHandler::handle(const RawArguments& arguments, store::Store& store) 
   // responseDate, so a harvester using it as its next from never misses it.
   const std::int64_t now = clock_();
   try {
-    auto content = Answer(settings_, tokens_, store, request, now).answer();
+    Answer answer(settings_, tokens_, store, request, now);
+    auto content = answer.answer();
     store.end_read();
     // Other errors echo the arguments, which are valid by now.
     return {document(settings_, datestamp_text(now - 1), &arguments, to_string(request.verb), content),
-            log_detail(arguments)};
+            log_detail(arguments), answer.records_written()};
   } catch (...) {
     store.end_read();
     throw;

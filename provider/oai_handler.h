@@ -33,6 +33,8 @@ using Clock = std::function<std::int64_t()>;
 struct OaiReply {
   std::string body;        // the whole XML document
   std::string log_detail;  // "verb=ListRecords metadataPrefix=oai_dc ..." for the access log
+  // Records (GetRecord, ListRecords) or headers (ListIdentifiers) in body, for metrics.
+  std::int64_t records = 0;
 };
 
 class OaiHandler {
