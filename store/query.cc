@@ -13,11 +13,11 @@ namespace store {
 namespace {
 
 // clang-format off
-// The columns of a hit; read_hit() reads them in this order.
+// The columns of a hit, in the order read_served() reads them (no namespace).
 #define HIT_COLUMNS                                                                          \
   "r.id, s.name, r.upstream_identifier, r.datestamp, r.deleted, "                            \
-  "CASE WHEN ?14 THEN r.metadata END, r.upstream_datestamp, r.harvest_date, "                \
-  "coalesce(nullif(s.declared_base_url, ''), s.base_url), "                                  \
+  "CASE WHEN ?14 THEN r.metadata END, r.about, r.upstream_datestamp, r.harvest_date, "       \
+  "coalesce(nullif(s.declared_base_url, ''), s.base_url), '', "                              \
   "(SELECT group_concat(x.set_spec, char(10)) FROM record_sets x WHERE x.record_id = r.id) "
 
 // A case-insensitive substring of some value of one Dublin Core element.
@@ -149,22 +149,6 @@ bool step_search(sqlite::Statement& statement, Store::Impl& impl, const SearchQu
   }
 }
 
-ServedRecord read_hit(const sqlite::Statement& row) {
-  ServedRecord record;
-  record.id = row.column_int(0);
-  record.source = row.column_text(1);
-  record.upstream_identifier = row.column_text(2);
-  record.datestamp = row.column_text(3);
-  record.deleted = row.column_int(4) != 0;
-  record.metadata = row.column_text(5);
-  record.upstream_datestamp = row.column_text(6);
-  record.harvest_date = row.column_text(7);
-  record.upstream_base_url = row.column_text(8);
-  std::istringstream sets(row.column_text(9));
-  for (std::string set; std::getline(sets, set, '\n');) record.set_specs.push_back(set);
-  return record;
-}
-
 std::vector<DcElement> read_dc(Store::Impl& impl, std::int64_t record_id) {
   auto& select = impl.statement(
       "SELECT element, value, coalesce(lang, '') FROM dc_elements WHERE record_id = ?1 "
@@ -222,7 +206,7 @@ void search(Store& store, const SearchQuery& query,
   select.bind(13, query.limit > 0 ? query.limit : -1).bind(14, query.with_metadata ? 1 : 0);
   try {
     while (step_search(select, impl, query)) {
-      SearchHit hit{read_hit(select), {}};
+      SearchHit hit{read_served(select), {}};
       if (!hit.record.deleted) hit.dc = read_dc(impl, hit.record.id);
       each(hit);
     }

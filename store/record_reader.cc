@@ -26,6 +26,13 @@ namespace {
   "AND (?5 IS NULL OR EXISTS (SELECT 1 FROM record_sets x WHERE x.record_id = r.id "         \
   "AND (x.set_spec = ?5 OR substr(x.set_spec, 1, length(?5) + 1) = ?5 || ':'))) "
 
+void bind_filters(sqlite::Statement& statement, const RecordQuery& query) {
+  statement.bind(1, query.metadata_prefix).bind(3, query.until);
+  statement.bind_optional(4, query.source).bind_optional(5, query.upstream_set);
+}
+
+}  // namespace
+
 ServedRecord read_served(const sqlite::Statement& row) {
   ServedRecord record;
   record.id = row.column_int(0);
@@ -43,13 +50,6 @@ ServedRecord read_served(const sqlite::Statement& row) {
   for (std::string set; std::getline(sets, set, '\n');) record.set_specs.push_back(set);
   return record;
 }
-
-void bind_filters(sqlite::Statement& statement, const RecordQuery& query) {
-  statement.bind(1, query.metadata_prefix).bind(3, query.until);
-  statement.bind_optional(4, query.source).bind_optional(5, query.upstream_set);
-}
-
-}  // namespace
 
 void Store::begin_read() {
   impl_->connection.exec("BEGIN");

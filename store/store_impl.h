@@ -33,6 +33,12 @@ struct Store::Impl {
   std::unordered_map<std::string, std::pair<std::int64_t, std::int64_t>> counts;
 };
 
+// A served record from a row whose columns are: id, source name, upstream
+// identifier, datestamp, deleted, metadata, about, upstream datestamp,
+// harvest date, upstream base URL, format namespace, and the setSpecs joined
+// by newlines.
+ServedRecord read_served(const sqlite::Statement& row);
+
 // The current time as our datestamp: UTC, seconds granularity.
 std::string now_datestamp();
 
