@@ -98,6 +98,9 @@ class ServeTest : public ::testing::Test {
  protected:
   void TearDown() override {
     if (responses_.empty()) return;
+    ASSERT_TRUE(std::filesystem::exists(kValidator))
+        << kValidator << " is missing: the shared folder must sit beside the checkout "
+        << "(or configure with -DOAIPMH_SHARED_DIR=...)";
     std::string files;
     for (const auto& file : responses_) files += " '" + file + "'";
     const auto result = run_command("'" + kValidator + "'" + files);
