@@ -2,18 +2,30 @@
 #ifndef TESTS_SUPPORT_TEMP_DIR_H_
 #define TESTS_SUPPORT_TEMP_DIR_H_
 
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <random>
 #include <string>
 
 namespace testing_support {
 
 class TempDir {
  public:
+  // Creates oaipmh-test-<random> in the system's temporary folder; creating
+  // a directory fails when it exists, so a name is never shared.
   TempDir() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "oaipmh-test-XXXXXX").string();
-    if (mkdtemp(pattern.data()) == nullptr) std::abort();
-    path_ = pattern;
+    std::random_device random;
+    const auto base = std::filesystem::temp_directory_path();
+    for (int attempt = 0; attempt < 100; ++attempt) {
+      char name[32];
+      std::snprintf(name, sizeof name, "oaipmh-test-%08x%08x", random(), random());
+      if (std::filesystem::create_directory(base / name)) {
+        path_ = base / name;
+        return;
+      }
+    }
+    std::abort();
   }
   TempDir(const TempDir&) = delete;
   TempDir& operator=(const TempDir&) = delete;
