@@ -66,6 +66,17 @@ class ServeProcess {
     return output_;
   }
 
+  // Waits (at most 10 s) until the server's stderr holds `text`: the access log
+  // line of a request is written after its response, so it may lag the client.
+  bool wait_for_output(const std::string& text) const {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (output().find(text) == std::string::npos) {
+      if (std::chrono::steady_clock::now() >= deadline) return false;
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return true;
+  }
+
   // Sends SIGTERM and waits (at most 20 s) for the exit status; -1 if it had to be killed.
   int terminate() {
     if (pid_ <= 0) return status_;
