@@ -51,16 +51,22 @@ std::string content_hash(const HarvestedRecord& record) {
   return content_hash(record.deleted, record.set_specs, record.metadata, record.about);
 }
 
-// The five FTS columns: title, creator, subject, description, everything else.
-std::array<std::string, 5> fts_columns(const std::vector<DcElement>& elements) {
-  std::array<std::string, 5> columns;
+// The five FTS columns: title, creator, subject, description, everything
+// else; repeated elements one a line. The view dc_fts_text (003) computes the
+// same from records.dc.
+using TextColumns = std::array<std::string, 5>;
+
+TextColumns fts_columns(const std::vector<DcElement>& elements) {
+  TextColumns columns;
+  std::array<bool, 5> started{};
   for (const auto& element : elements) {
     std::size_t column = 4;
     if (element.element == "title") column = 0;
     else if (element.element == "creator") column = 1;
     else if (element.element == "subject") column = 2;
     else if (element.element == "description") column = 3;
-    if (!columns[column].empty()) columns[column] += '\n';
+    if (started[column]) columns[column] += '\n';
+    started[column] = true;
     columns[column] += element.value;
   }
   return columns;
@@ -115,6 +121,13 @@ struct PlannedRecord {
   const HarvestedRecord* record;
   std::string hash;
   std::optional<Existing> existing;
+};
+
+// A record's text as the index holds it, to take it out again: a contentless
+// FTS5 table removes a row only given the values it was indexed with.
+struct IndexedText {
+  std::int64_t id;
+  TextColumns columns;
 };
 
 // Writes one page inside the transaction its caller holds.
@@ -178,6 +191,9 @@ class PageWriter {
         planned.existing = Existing{find.column_int(0), find.column_text(1), find.column_int(2) != 0};
       }
       find.reset();
+      if (planned.existing && planned.existing->hash != planned.hash) {
+        remember_indexed_text(planned.existing->id);
+      }
       plan.push_back(std::move(planned));
     }
     return plan;
@@ -221,7 +237,6 @@ class PageWriter {
 
     if (planned.existing) {
       db_.statement("DELETE FROM record_sets WHERE record_id = ?1").bind(1, id).run();
-      unindexed_.push_back(id);
     }
     auto& add_set =
         db_.statement("INSERT OR IGNORE INTO record_sets (record_id, set_spec) VALUES (?1, ?2)");
@@ -240,9 +255,28 @@ class PageWriter {
     }
   }
 
+  // Keeps what the index holds of record `id`, before the record changes.
+  void remember_indexed_text(std::int64_t id) {
+    auto& text = db_.statement(
+        "SELECT title, creator, subject, description, other FROM dc_fts_text WHERE record_id = ?1");
+    text.bind(1, id);
+    if (text.step()) {
+      IndexedText indexed{id, {}};
+      for (int c = 0; c < 5; ++c) indexed.columns[static_cast<std::size_t>(c)] = text.column_text(c);
+      unindexed_.push_back(std::move(indexed));
+    }
+    text.reset();
+  }
+
   void write_text_index() {
-    auto& forget = db_.statement("DELETE FROM dc_fts WHERE rowid = ?1");
-    for (const auto id : unindexed_) forget.bind(1, id).run();
+    auto& forget = db_.statement(
+        "INSERT INTO dc_fts (dc_fts, rowid, title, creator, subject, description, other) "
+        "VALUES ('delete', ?1, ?2, ?3, ?4, ?5, ?6)");
+    for (const auto& [id, columns] : unindexed_) {
+      forget.bind(1, id);
+      for (int c = 0; c < 5; ++c) forget.bind(c + 2, columns[static_cast<std::size_t>(c)]);
+      forget.run();
+    }
     auto& index = db_.statement(
         "INSERT INTO dc_fts (rowid, title, creator, subject, description, other) "
         "VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
@@ -276,12 +310,12 @@ class PageWriter {
         "UPDATE records SET deleted = 1, metadata = NULL, about = NULL, dc = NULL, "
         "datestamp = ?2, content_hash = ?3 WHERE id = ?1");
     for (const auto id : unseen) {
+      remember_indexed_text(id);
       std::vector<std::string> specs;
       sets.bind(1, id);
       while (sets.step()) specs.push_back(sets.column_text(0));
       sets.reset();
       bury.bind(1, id).bind(2, stamp_).bind(3, content_hash(true, specs, "", "")).run();
-      unindexed_.push_back(id);
       ++counts_.deleted;
     }
     db_.statement("DELETE FROM sweeps WHERE list_id = ?1").bind(1, page_.list_id).run();
@@ -341,7 +375,7 @@ class PageWriter {
   bool sweeping_ = false;  // a full harvest of this list is in progress
   std::string stamp_;      // our datestamp for what this page changes
   PageCounts counts_;
-  std::vector<std::int64_t> unindexed_;  // records whose old text leaves the index
+  std::vector<IndexedText> unindexed_;  // old text that leaves the index
   std::vector<std::pair<std::int64_t, const std::vector<DcElement>*>> indexed_;  // new text
 };
 

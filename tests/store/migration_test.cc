@@ -42,9 +42,55 @@ TEST(StoreOpen, CreatesEveryDocumentedTable) {
                                               "record_sets", "records", "sets", "settings",
                                               "source_formats", "sources", "sweep_seen",
                                               "sweeps"}));
-  EXPECT_EQ(probe.value("SELECT name FROM sqlite_master WHERE type = 'view'"), "dc_elements");
+  EXPECT_EQ(probe.rows("SELECT name FROM sqlite_master WHERE type = 'view' ORDER BY name"),
+            (std::vector<std::string>{"dc_elements", "dc_fts_text"}));
   EXPECT_EQ(probe.value("SELECT length(value) FROM settings WHERE key = 'resumption_token_key'"),
             "64");
+}
+
+TEST(StoreOpen, NewStoreHas16KiBPages) {
+  TempDir dir;
+  const auto path = dir.file("store.sqlite");
+  Store::open(path);
+  EXPECT_EQ(SqliteProbe(path).value("PRAGMA page_size"), "16384");
+}
+
+// 003 rebuilt the full-text index without its copy of the text: records
+// harvested before still match, and a later change takes their old text out.
+TEST(StoreOpen, Migration003KeepsTheIndexOfEarlierRecords) {
+  TempDir dir;
+  const auto path = dir.file("store.sqlite");
+  const std::vector<Migration> up_to_2(store::kMigrations.begin(), store::kMigrations.begin() + 2);
+  std::int64_t list = 0;
+  std::int64_t run = 0;
+  auto page = [&](const std::string& title) {
+    store::HarvestedRecord record;
+    record.identifier = "oai:x:1";
+    record.datestamp = "2024-05-01";
+    record.metadata = "<dc>" + title + "</dc>";
+    record.dc = {{"title", title, ""}, {"creator", "Doe, Jane", ""}, {"date", "2024", ""}};
+    store::HarvestedPage harvested;
+    harvested.list_id = list;
+    harvested.run_id = run;
+    harvested.response_date = "2024-06-02T12:00:00Z";
+    harvested.records = {record};
+    harvested.next_from = "2024-06-02";
+    return harvested;
+  };
+  {
+    auto old = Store::open(path, up_to_2, {});
+    const auto source = old.upsert_source("demo", "http://example.org/oai");
+    list = old.open_list(source, "oai_dc").id;
+    run = old.begin_run(source);
+    old.write_page(page("Glaciers of Kyrgyzstan"));
+  }
+  auto store = Store::open(path);
+  SqliteProbe probe(path);
+  EXPECT_EQ(probe.value("SELECT count(*) FROM dc_fts WHERE dc_fts MATCH 'kyrgyzstan AND creator:doe'"), "1");
+  EXPECT_EQ(probe.value("SELECT count(*) FROM sqlite_master WHERE name = 'dc_fts_content'"), "0");
+  store.write_page(page("Rivers of Tajikistan"));
+  EXPECT_EQ(probe.value("SELECT count(*) FROM dc_fts WHERE dc_fts MATCH 'kyrgyzstan'"), "0");
+  EXPECT_EQ(probe.value("SELECT count(*) FROM dc_fts WHERE dc_fts MATCH 'tajikistan AND doe'"), "1");
 }
 
 TEST(StoreOpen, SetsWalMode) {
