@@ -17,6 +17,9 @@ packages=(
   # counts, the response validator); python3 (the tests' fixture server, the
   # validator); curl (the fixture server's self-test)
   sqlite3 libxml2-utils python3 curl
+  # what scripts/bench.sh runs beside oaipmh: the load generator, the static
+  # file server it compares the provider with, GNU time for peak RSS
+  wrk nginx-light time
 )
 
 missing=()
@@ -29,19 +32,33 @@ done
 if ((${#missing[@]} > 0)); then
   echo "setup: installing ${missing[*]}"
   if [[ $(id -u) -eq 0 ]]; then
-    apt_get=(apt-get)
+    as_root=()
   elif command -v sudo >/dev/null && sudo -n true 2>/dev/null; then
-    apt_get=(sudo apt-get)
+    as_root=(sudo)
   else
     echo "setup: these Debian packages are missing and installing them needs root:" >&2
     echo "  apt-get install ${missing[*]}" >&2
     echo "setup: run that as root (or this script with sudo), then run this script again." >&2
     exit 2
   fi
+  # Installing nginx would start its service on port 80: a policy-rc.d that
+  # refuses every start keeps it stopped (the benchmark starts its own).
+  policy=/usr/sbin/policy-rc.d
+  if [[ " ${missing[*]} " == *" nginx-light "* && ! -e $policy ]]; then
+    printf '#!/bin/sh\n# scripts/setup.sh: start no service while installing\nexit 101\n' |
+      "${as_root[@]}" tee "$policy" >/dev/null
+    "${as_root[@]}" chmod 755 "$policy"
+    trap '"${as_root[@]}" rm -f "$policy"' EXIT
+  fi
   export DEBIAN_FRONTEND=noninteractive
+  apt_get=("${as_root[@]}" apt-get)
   if ! "${apt_get[@]}" install -y --no-install-recommends "${missing[@]}"; then
     "${apt_get[@]}" update
     "${apt_get[@]}" install -y --no-install-recommends "${missing[@]}"
+  fi
+  if [[ $(trap -p EXIT) ]]; then
+    "${as_root[@]}" rm -f "$policy"
+    trap - EXIT
   fi
 fi
 
