@@ -13,10 +13,12 @@ package_version() {
 
 machine_facts() {
   result machine.date "$(date -u +%Y-%m-%dT%H:%M:%SZ)"
-  local commit="not a git checkout"
+  local commit
   if commit=$(git -C "$root" rev-parse --short HEAD 2>/dev/null); then
     [[ -z $(git -C "$root" status --porcelain --untracked-files=no 2>/dev/null) ]] ||
       commit+=" with uncommitted changes"
+  else
+    commit="unknown (not a git checkout git can read)"
   fi
   result machine.commit "$commit"
   result machine.nproc "$(nproc)"
