@@ -1,10 +1,13 @@
 #include "harvester/source_harvest.h"
 
 #include <algorithm>
+#include <memory>
+#include <mutex>
 #include <stdexcept>
 
 #include "harvester/loop_guard.h"
 #include "harvester/oai_client.h"
+#include "harvester/page_pipeline.h"
 #include "oai/datestamp.h"
 
 namespace harvester {
@@ -151,7 +154,7 @@ class SourceHarvest {
                           " characters illegal in XML from " + fetched.url);
     }
     for (const auto& rejected : fetched.response.rejected) {
-      store_.quarantine(source_id_, run_id_, fetched.url, rejected.reason, std::nullopt, rejected.raw);
+      store().quarantine(source_id_, run_id_, fetched.url, rejected.reason, std::nullopt, rejected.raw);
       ++summary_.quarantined;
       log_("warning", settings_.name + ": quarantined a record: " + rejected.reason);
     }
@@ -325,6 +328,9 @@ class SourceHarvest {
                       list.metadata_prefix + (list.set_spec.empty() ? "" : " set=" + list.set_spec),
                       describe(window)};
     LoopGuard guard(settings_.max_pages);
+    // Pages are written on the pipeline's thread while the next is fetched;
+    // leaving the list (also by an exception) writes what is queued first.
+    PagePipelineScope pipeline(*this, progress);
     while (true) {
       Arguments arguments = {{"verb", verb}};
       if (token.empty()) {
@@ -347,7 +353,8 @@ class SourceHarvest {
       if (!response.errors.empty()) {
         if (token.empty() && has_error(response, "noRecordsMatch")) {
           page.next_from = watermark_from(first_response_date);  // success (HV-12)
-          record_page(store_.write_page(page), progress);
+          pipeline.submit(std::move(page));
+          pipeline.finish();
           return;
         }
         if (!token.empty() && has_error(response, "badResumptionToken")) {
@@ -369,7 +376,7 @@ class SourceHarvest {
       if (const auto problem = guard.check_page(identifiers, next_token); !problem.empty()) {
         // Resuming at the looping token would only loop again: the next run
         // restarts the list from its from (HV-5).
-        store_.drop_checkpoint(list.id);
+        store().drop_checkpoint(list.id);
         throw HarvestFailure(problem);
       }
       ++page_number;
@@ -379,9 +386,11 @@ class SourceHarvest {
         page.continue_at = store::Checkpoint{window.from, window.until, first_response_date,
                                              next_token, page_number};
       }
-      progress.records += static_cast<std::int64_t>(page.records.size());
-      record_page(store_.write_page(page), progress);
-      if (next_token.empty()) return;
+      pipeline.submit(std::move(page));
+      if (next_token.empty()) {
+        pipeline.finish();
+        return;
+      }
       token = next_token;
     }
   }
@@ -408,21 +417,60 @@ class SourceHarvest {
     return records;
   }
 
-  void record_page(const store::PageCounts& counts, Progress& progress) {
+  // Counts a written page; called on the pipeline's thread.
+  void record_page(const store::HarvestedPage& page, const store::PageCounts& counts,
+                   Progress& progress) {
+    std::lock_guard lock(summary_mutex_);
     summary_.counts.created += counts.created;
     summary_.counts.updated += counts.updated;
     summary_.counts.deleted += counts.deleted;
     summary_.counts.unchanged += counts.unchanged;
     ++summary_.pages;
     ++progress.pages;
+    progress.records += static_cast<std::int64_t>(page.records.size());
     progress.seconds = elapsed();
     if (progress_) progress_(progress);
   }
+
+  // The store, once every page handed to the pipeline is written: the
+  // pipeline's thread is the only one that may use it meanwhile.
+  store::Store& store() {
+    if (pipeline_) pipeline_->drain();
+    return store_;
+  }
+
+  // The page pipeline of one list walk, in pipeline_ while it lasts.
+  class PagePipelineScope {
+   public:
+    PagePipelineScope(SourceHarvest& harvest, Progress& progress) : harvest_(harvest) {
+      harvest_.pipeline_ = std::make_unique<PagePipeline>(
+          harvest_.store_,
+          [this, &progress](const store::HarvestedPage& page, const store::PageCounts& counts) {
+            harvest_.record_page(page, counts, progress);
+          },
+          kMaxQueuedBytes);
+    }
+    PagePipelineScope(const PagePipelineScope&) = delete;
+    PagePipelineScope& operator=(const PagePipelineScope&) = delete;
+    ~PagePipelineScope() { harvest_.pipeline_.reset(); }
+
+    void submit(store::HarvestedPage page) { harvest_.pipeline_->submit(std::move(page)); }
+    // Waits for the last page to be written, throwing what its write threw.
+    void finish() { harvest_.pipeline_->drain(); }
+
+   private:
+    // Responses waiting to be written: a few ordinary pages (a parsed page
+    // takes about three times its response's size), or one huge one.
+    static constexpr std::size_t kMaxQueuedBytes = 1u << 20;
+    SourceHarvest& harvest_;
+  };
 
   const SourceSettings& settings_;
   const LogFunction& log_;
   const ProgressFunction& progress_;
   store::Store store_;
+  std::unique_ptr<PagePipeline> pipeline_;  // while a list is walked
+  std::mutex summary_mutex_;                // summary_.counts and pages, progress
   OaiClient client_;
   std::string base_url_;           // where requests go now
   std::string declared_base_url_;  // Identify's, when it differs and looks usable

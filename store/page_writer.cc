@@ -109,6 +109,34 @@ std::string dc_json(const std::vector<DcElement>& elements) {
   return json;
 }
 
+}  // namespace
+
+// The page's records as they will be written, index for index.
+struct PreparedRecords {
+  struct Record {
+    std::string hash;     // content_hash()
+    std::string dc_json;  // empty for none
+    TextColumns text;     // the full-text columns, when dc_json is set
+  };
+  std::vector<Record> records;
+};
+
+namespace {
+
+PreparedRecords prepare(const std::vector<HarvestedRecord>& records) {
+  PreparedRecords prepared;
+  prepared.records.reserve(records.size());
+  for (const auto& record : records) {
+    PreparedRecords::Record& out = prepared.records.emplace_back();
+    out.hash = content_hash(record);
+    if (!record.deleted && !record.dc.empty()) {
+      out.dc_json = dc_json(record.dc);
+      out.text = fts_columns(record.dc);
+    }
+  }
+  return prepared;
+}
+
 // A record as the store holds it before the page is written.
 struct Existing {
   std::int64_t id = 0;
@@ -119,7 +147,7 @@ struct Existing {
 // A record of the page with what the store holds of it.
 struct PlannedRecord {
   const HarvestedRecord* record;
-  std::string hash;
+  const PreparedRecords::Record* prepared;
   std::optional<Existing> existing;
 };
 
@@ -133,7 +161,14 @@ struct IndexedText {
 // Writes one page inside the transaction its caller holds.
 class PageWriter {
  public:
-  PageWriter(Store::Impl& db, const HarvestedPage& page) : db_(db), page_(page) {}
+  PageWriter(Store::Impl& db, const HarvestedPage& page) : db_(db), page_(page) {
+    if (page.prepared && page.prepared->records.size() == page.records.size()) {
+      prepared_ = page.prepared.get();
+    } else {
+      owned_ = prepare(page.records);
+      prepared_ = &owned_;
+    }
+  }
 
   PageCounts write() {
     read_list();
@@ -178,20 +213,22 @@ class PageWriter {
         "WHERE source_id = ?1 AND upstream_identifier = ?2 AND metadata_prefix = ?3");
     // A page that names one identifier twice keeps the last occurrence.
     std::unordered_map<std::string_view, std::size_t> planned_at;
-    for (const auto& record : page_.records) {
+    for (std::size_t i = 0; i < page_.records.size(); ++i) {
+      const HarvestedRecord& record = page_.records[i];
+      const PreparedRecords::Record* prepared = &prepared_->records[i];
       const auto [slot, fresh] = planned_at.emplace(record.identifier, plan.size());
       if (!fresh) {
         plan[slot->second].record = &record;
-        plan[slot->second].hash = content_hash(record);
+        plan[slot->second].prepared = prepared;
         continue;
       }
-      PlannedRecord planned{&record, content_hash(record), std::nullopt};
+      PlannedRecord planned{&record, prepared, std::nullopt};
       find.bind(1, source_id_).bind(2, record.identifier).bind(3, prefix_);
       if (find.step()) {
         planned.existing = Existing{find.column_int(0), find.column_text(1), find.column_int(2) != 0};
       }
       find.reset();
-      if (planned.existing && planned.existing->hash != planned.hash) {
+      if (planned.existing && planned.existing->hash != prepared->hash) {
         remember_indexed_text(planned.existing->id);
       }
       plan.push_back(std::move(planned));
@@ -210,7 +247,7 @@ class PageWriter {
 
   void write_record(const PlannedRecord& planned) {
     const HarvestedRecord& record = *planned.record;
-    if (planned.existing && planned.existing->hash == planned.hash) {
+    if (planned.existing && planned.existing->hash == planned.prepared->hash) {
       ++counts_.unchanged;
       return;
     }
@@ -228,9 +265,8 @@ class PageWriter {
     upsert.bind(1, source_id_).bind(2, record.identifier).bind(3, prefix_);
     upsert.bind(4, record.datestamp).bind(5, stamp_).bind(6, record.deleted ? 1 : 0);
     upsert.bind(7, record.deleted ? std::string_view() : std::string_view(record.metadata));
-    upsert.bind(8, record.about).bind(9, planned.hash).bind(10, page_.response_date);
-    const bool has_dc = !record.deleted && !record.dc.empty();
-    upsert.bind(11, has_dc ? dc_json(record.dc) : std::string());
+    upsert.bind(8, record.about).bind(9, planned.prepared->hash).bind(10, page_.response_date);
+    upsert.bind(11, planned.prepared->dc_json);
     if (!upsert.step()) throw StoreError("write_page: upsert returned no id");
     const std::int64_t id = upsert.column_int(0);
     upsert.reset();
@@ -241,7 +277,7 @@ class PageWriter {
     auto& add_set =
         db_.statement("INSERT OR IGNORE INTO record_sets (record_id, set_spec) VALUES (?1, ?2)");
     for (const auto& set : record.set_specs) add_set.bind(1, id).bind(2, set).run();
-    if (has_dc) indexed_.push_back({id, &record.dc});
+    if (!planned.prepared->dc_json.empty()) indexed_.push_back({id, &planned.prepared->text});
   }
 
   // Only the fifteen elements of oai_dc may be stored (checklist DC-1).
@@ -280,10 +316,9 @@ class PageWriter {
     auto& index = db_.statement(
         "INSERT INTO dc_fts (rowid, title, creator, subject, description, other) "
         "VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
-    for (const auto& [id, elements] : indexed_) {
-      const auto columns = fts_columns(*elements);
+    for (const auto& [id, columns] : indexed_) {
       index.bind(1, id);
-      for (int c = 0; c < 5; ++c) index.bind(c + 2, columns[static_cast<std::size_t>(c)]);
+      for (int c = 0; c < 5; ++c) index.bind(c + 2, (*columns)[static_cast<std::size_t>(c)]);
       index.run();
     }
   }
@@ -376,7 +411,9 @@ class PageWriter {
   std::string stamp_;      // our datestamp for what this page changes
   PageCounts counts_;
   std::vector<IndexedText> unindexed_;  // old text that leaves the index
-  std::vector<std::pair<std::int64_t, const std::vector<DcElement>*>> indexed_;  // new text
+  std::vector<std::pair<std::int64_t, const TextColumns*>> indexed_;  // new text
+  PreparedRecords owned_;  // when the page came unprepared
+  const PreparedRecords* prepared_ = nullptr;
 };
 
 }  // namespace
@@ -384,6 +421,19 @@ class PageWriter {
 PageCounts Store::write_page(const HarvestedPage& page) {
   sqlite::Transaction transaction(impl_->connection);
   const PageCounts counts = PageWriter(*impl_, page).write();
+  transaction.commit();
+  return counts;
+}
+
+void prepare_page(HarvestedPage& page) {
+  page.prepared = std::make_shared<const PreparedRecords>(prepare(page.records));
+}
+
+std::vector<PageCounts> Store::write_pages(const std::vector<const HarvestedPage*>& pages) {
+  sqlite::Transaction transaction(impl_->connection);
+  std::vector<PageCounts> counts;
+  counts.reserve(pages.size());
+  for (const HarvestedPage* page : pages) counts.push_back(PageWriter(*impl_, *page).write());
   transaction.commit();
   return counts;
 }

@@ -93,6 +93,8 @@ struct HarvestedRecord {
   std::vector<DcElement> dc;           // parsed elements, for oai_dc records
 };
 
+struct PreparedRecords;  // defined where pages are written
+
 // One harvested page and what it leaves behind, written in one transaction.
 struct HarvestedPage {
   std::int64_t list_id = 0;
@@ -105,7 +107,15 @@ struct HarvestedPage {
   // Set when this page completes the list: the checkpoint is removed and the
   // watermark moves to this value (never backwards). Ignored with continue_at.
   std::optional<std::string> next_from;
+  // What writing computes from the records alone (content hashes, Dublin
+  // Core JSON, full-text columns), if prepare_page() ran: it may run on
+  // another thread than the writes. Computed by the write when absent.
+  std::shared_ptr<const PreparedRecords> prepared;
 };
+
+// Fills page.prepared from page.records. Uses no store: any thread may call
+// it, for a page whose records no longer change.
+void prepare_page(HarvestedPage& page);
 
 // What write_page() did with the page's records.
 struct PageCounts {
@@ -234,6 +244,11 @@ class Store {
   // their content is unchanged; changed ones are stamped with the current
   // second, taken right before the writes (DESIGN.md).
   PageCounts write_page(const HarvestedPage& page);
+
+  // Writes several pages, in order, as write_page() would, but in one
+  // transaction: all of them or none. Fewer commits make a fast harvest
+  // cheaper (the full-text index is flushed once, not once a page).
+  std::vector<PageCounts> write_pages(const std::vector<const HarvestedPage*>& pages);
 
   // Keeps a response or record that could not be stored, for replay.
   void quarantine(std::optional<std::int64_t> source_id, std::optional<std::int64_t> run_id,
