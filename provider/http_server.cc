@@ -6,13 +6,12 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
-#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/asio/strand.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
@@ -27,7 +26,8 @@
 #include <set>
 #include <stdexcept>
 #include <thread>
-#include <variant>
+#include <unordered_set>
+#include <vector>
 
 #include "provider/compression.h"
 
@@ -41,11 +41,10 @@ using tcp = asio::ip::tcp;
 using Clock = std::chrono::steady_clock;
 using ErrorCode = boost::system::error_code;
 using RequestParser = http::request_parser<http::string_body>;
-using namespace asio::experimental::awaitable_operators;
+using WorkGuard = asio::executor_work_guard<asio::io_context::executor_type>;
 
-// Errors come back as values: within() races an operation against a timer
-// with `||`, which waits for the first to *succeed*, so the operation itself
-// must not throw.
+// Errors come back as values, never as exceptions: a thrown exception costs
+// microseconds of unwinding, and a timed-out or closed connection is normal.
 constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
 
 constexpr std::size_t kMinCompressedBodyBytes = 256;  // smaller bodies gain nothing
@@ -54,24 +53,36 @@ constexpr std::size_t kMinCompressedBodyBytes = 256;  // smaller bodies gain not
 constexpr auto kLingerTime = std::chrono::seconds(2);
 constexpr std::size_t kLingerMaxBytes = 1 << 20;
 constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+// How often a loop looks for connections past their deadline: timeouts fire
+// up to this much late. One timer a loop instead of one per operation.
+constexpr auto kSweepInterval = std::chrono::milliseconds(100);
+constexpr auto kNoDeadline = Clock::time_point::max();
 
-// Runs `operation` until it completes or `deadline` passes; nullopt on the
-// deadline, in which case the operation has been cancelled.
-template <typename T>
-asio::awaitable<std::optional<T>> within(asio::awaitable<T> operation, Clock::time_point deadline) {
-  asio::steady_timer timer(co_await asio::this_coro::executor, deadline);
-  auto result = co_await (std::move(operation) || timer.async_wait(asio::use_awaitable));
-  if (result.index() == 0) co_return std::get<0>(std::move(result));
-  co_return std::nullopt;
-}
-
-// One accepted connection. Its socket's executor is a strand; everything
-// that touches the socket or `waiting_for_request` runs on that strand.
+// One accepted connection. It belongs to one loop (one io_context run by one
+// thread): everything that touches it runs on that thread, so it needs no
+// strand and no lock.
 struct Connection {
   explicit Connection(tcp::socket s) : socket(std::move(s)) {}
   tcp::socket socket;
   std::string client;                // "address:port" of the peer
   bool waiting_for_request = false;  // idle between requests: stop() may close it
+  // When the operation in progress must end; the loop's sweep cancels it
+  // then and sets timed_out. kNoDeadline while the handler runs.
+  Clock::time_point deadline = kNoDeadline;
+  bool timed_out = false;
+};
+
+// One io thread: its own io_context (and so its own epoll set), the
+// connections it serves, and the timer that enforces their deadlines.
+struct Loop {
+  Loop() : guard(std::in_place, io.get_executor()), sweeper(io) {}
+  // Declared first, destroyed last: sessions still suspended in `io` when it
+  // is destroyed remove themselves from it.
+  std::unordered_set<Connection*> connections;  // served here now
+  asio::io_context io{1};                       // run by exactly one thread
+  std::optional<WorkGuard> guard;               // keeps run() going until stop()
+  asio::steady_timer sweeper;                   // armed while `connections` is not empty
+  bool sweeping = false;                        // sweeper armed
 };
 
 enum class ReadResult { kRequest, kClosed, kTimeout, kHeaderTooLarge, kBodyTooLarge, kMalformed };
@@ -146,18 +157,52 @@ bool is_server_owned_header(std::string_view name) {
   return false;
 }
 
-std::string utc_timestamp() {
-  const std::time_t now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
-  std::tm utc{};
-  gmtime_r(&now, &utc);
-  char text[32];
-  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &utc);
+// The status line and header fields of a response, ending with the blank
+// line. Field order: the handler's extra fields, then ours.
+std::string response_head(const Exchange& exchange, std::size_t content_length) {
+  const HttpResponse& out = exchange.response;
+  std::string head;
+  head.reserve(160 + out.content_type.size());
+  head += exchange.version == 10 ? "HTTP/1.0 " : "HTTP/1.1 ";
+  head += std::to_string(out.status);
+  head += ' ';
+  head += http::obsolete_reason(static_cast<http::status>(out.status));
+  head += "\r\n";
+  for (const auto& [name, value] : out.headers) {
+    if (is_server_owned_header(name) || value.find_first_of("\r\n") != std::string::npos) continue;
+    head.append(name).append(": ").append(value).append("\r\n");
+  }
+  if (out.content_type.find_first_of("\r\n") == std::string::npos) {
+    head.append("Content-Type: ").append(out.content_type).append("\r\n");
+  }
+  head += "Vary: Accept-Encoding\r\n";
+  if (!exchange.encoding.empty()) head.append("Content-Encoding: ").append(exchange.encoding) += "\r\n";
+  // HTTP/1.1 keeps the connection unless told; HTTP/1.0 closes it unless told.
+  if (exchange.version >= 11 && exchange.close) head += "Connection: close\r\n";
+  if (exchange.version < 11 && !exchange.close) head += "Connection: keep-alive\r\n";
+  head += "Content-Length: ";
+  head += std::to_string(content_length);
+  head += "\r\n\r\n";
+  return head;
+}
+
+// "2026-11-29T21:58:02Z", formatted once a second per thread.
+const char* utc_timestamp() {
+  thread_local std::time_t formatted_second = -1;
+  thread_local char text[32];
+  const std::time_t now = std::time(nullptr);
+  if (now != formatted_second) {
+    std::tm utc{};
+    gmtime_r(&now, &utc);
+    std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &utc);
+    formatted_second = now;
+  }
   return text;
 }
 
 ServerLimits normalized(ServerLimits limits) {
   limits.threads = std::max(limits.threads, 1);
-  limits.handler_threads = std::max(limits.handler_threads, 1);
+  limits.handler_threads = std::max(limits.handler_threads, 0);
   return limits;
 }
 
@@ -186,8 +231,9 @@ class HttpServer::Impl {
   void close_all();
   std::shared_ptr<Connection> admit(tcp::socket socket);
   void forget(const std::shared_ptr<Connection>& connection);
+  void sweep(Loop& loop);
   asio::awaitable<void> accept_loop();
-  asio::awaitable<void> serve(std::shared_ptr<Connection> connection);
+  asio::awaitable<void> serve(std::shared_ptr<Connection> connection, Loop& loop);
   asio::awaitable<bool> wait_for_request(Connection& connection, beast::flat_buffer& buffer,
                                          Clock::time_point deadline);
   asio::awaitable<ReadResult> read_request(Connection& connection, beast::flat_buffer& buffer,
@@ -209,12 +255,15 @@ class HttpServer::Impl {
   ExchangeObserver observer_;  // set before run(), then only read
   std::uint16_t port_ = 0;
   std::atomic<bool> stopping_{false};
-  std::atomic<std::size_t> in_flight_{0};  // requests handed to the handler pool
-  std::mutex mutex_;                       // guards connections_
+  std::atomic<std::size_t> in_flight_{0};  // requests queued for or in the handler
+  // Runs handler_ (and compression) when handler_threads > 0; otherwise
+  // unused, and the handler runs on the loop that read the request.
+  std::optional<asio::thread_pool> handler_pool_;
+  std::vector<std::unique_ptr<Loop>> loops_;  // limits_.threads of them
+  std::mutex mutex_;                          // guards connections_
   std::set<std::shared_ptr<Connection>> connections_;
-  asio::thread_pool handler_pool_;  // runs handler_ (it blocks) and compression
-  asio::io_context io_;
-  asio::strand<asio::io_context::executor_type> control_;  // acceptor, signals, grace timer
+  std::size_t next_loop_ = 0;                 // round-robin; only accept_loop() touches it
+  asio::io_context control_;                  // acceptor, signals, grace timer: run() runs it
   tcp::acceptor acceptor_;
   asio::steady_timer grace_timer_;  // stop(): when to close what is still open
   std::optional<asio::signal_set> signals_;
@@ -225,11 +274,13 @@ HttpServer::Impl::Impl(const std::string& address, std::uint16_t port, ServerLim
     : limits_(normalized(limits)),
       handler_(std::move(handler)),
       access_log_(std::move(access_log)),
-      handler_pool_(static_cast<std::size_t>(limits_.handler_threads)),
-      io_(limits_.threads),
-      control_(asio::make_strand(io_)),
+      control_(1),
       acceptor_(control_),
       grace_timer_(control_) {
+  if (limits_.handler_threads > 0) {
+    handler_pool_.emplace(static_cast<std::size_t>(limits_.handler_threads));
+  }
+  for (int i = 0; i < limits_.threads; ++i) loops_.push_back(std::make_unique<Loop>());
   const bool v6 = address.find(':') != std::string::npos;
   const std::string where = (v6 ? "[" + address + "]" : address) + ":" + std::to_string(port);
   ErrorCode ec;
@@ -253,10 +304,10 @@ void HttpServer::Impl::run(bool handle_signals) {
   }
   asio::co_spawn(control_, accept_loop(), asio::detached);
   std::vector<std::thread> io_threads;
-  for (int i = 1; i < limits_.threads; ++i) io_threads.emplace_back([this] { io_.run(); });
-  io_.run();  // returns once every connection has ended after stop()
-  for (auto& thread : io_threads) thread.join();
-  handler_pool_.join();
+  for (auto& loop : loops_) io_threads.emplace_back([&loop] { loop->io.run(); });
+  control_.run();  // returns once stopped and the grace period is over or moot
+  for (auto& thread : io_threads) thread.join();  // each once its connections have ended
+  if (handler_pool_) handler_pool_->join();
 }
 
 // On control_. Order matters: stopping_ is set before the connections are
@@ -277,6 +328,10 @@ void HttpServer::Impl::begin_stop() {
       ErrorCode ec;
       if (connection->waiting_for_request) connection->socket.close(ec);
     });
+  }
+  // A loop's run() now returns once its last connection has ended.
+  for (auto& loop : loops_) {
+    asio::post(loop->io, [&loop = *loop] { loop.guard.reset(); });
   }
   if (open.empty()) return;
   grace_timer_.expires_after(limits_.stop_grace);
@@ -322,9 +377,30 @@ void HttpServer::Impl::forget(const std::shared_ptr<Connection>& connection) {
   if (stopping_ && connections_.empty()) asio::post(control_, [this] { grace_timer_.cancel(); });
 }
 
+// On the loop's thread, every kSweepInterval while it serves connections:
+// cancels the operation of each connection past its deadline.
+void HttpServer::Impl::sweep(Loop& loop) {
+  if (loop.connections.empty()) {
+    loop.sweeping = false;
+    return;
+  }
+  const auto now = Clock::now();
+  for (Connection* connection : loop.connections) {
+    if (now < connection->deadline) continue;
+    connection->timed_out = true;
+    connection->deadline = kNoDeadline;
+    ErrorCode ignored;
+    connection->socket.cancel(ignored);
+  }
+  loop.sweeper.expires_after(kSweepInterval);
+  loop.sweeper.async_wait([this, &loop](const ErrorCode&) { sweep(loop); });
+}
+
 asio::awaitable<void> HttpServer::Impl::accept_loop() {
   while (acceptor_.is_open()) {
-    auto [ec, socket] = co_await acceptor_.async_accept(asio::make_strand(io_), kNoThrow);
+    Loop& loop = *loops_[next_loop_];
+    next_loop_ = (next_loop_ + 1) % loops_.size();
+    auto [ec, socket] = co_await acceptor_.async_accept(loop.io, kNoThrow);
     if (!acceptor_.is_open()) co_return;  // closed by stop()
     if (ec) {
       // Out of descriptors or memory: back off instead of spinning on the error.
@@ -335,23 +411,31 @@ asio::awaitable<void> HttpServer::Impl::accept_loop() {
     ErrorCode ignored;
     socket.set_option(tcp::no_delay(true), ignored);
     if (auto connection = admit(tcp::socket(std::move(socket)))) {
-      asio::co_spawn(connection->socket.get_executor(), serve(connection), asio::detached);
+      asio::co_spawn(loop.io, serve(std::move(connection), loop), asio::detached);
     }
   }
 }
 
-asio::awaitable<void> HttpServer::Impl::serve(std::shared_ptr<Connection> connection) {
+asio::awaitable<void> HttpServer::Impl::serve(std::shared_ptr<Connection> connection, Loop& loop) {
   struct ForgetOnExit {
     Impl* server;
+    Loop& loop;
     std::shared_ptr<Connection> connection;
     ~ForgetOnExit() {
+      loop.connections.erase(connection.get());
       try {
         server->forget(connection);
       } catch (...) {
         // Only allocation can fail in there; stop() then waits out stop_grace.
       }
     }
-  } forget_on_exit{this, connection};
+  } forget_on_exit{this, loop, connection};
+  loop.connections.insert(connection.get());
+  if (!loop.sweeping) {
+    loop.sweeping = true;
+    loop.sweeper.expires_after(kSweepInterval);
+    loop.sweeper.async_wait([this, &loop](const ErrorCode&) { sweep(loop); });
+  }
   beast::flat_buffer buffer;
   // A new connection owes its first request within request_timeout of the
   // accept; later requests get idle_timeout to start and request_timeout
@@ -385,11 +469,12 @@ asio::awaitable<bool> HttpServer::Impl::wait_for_request(Connection& connection,
                                                          Clock::time_point deadline) {
   connection.waiting_for_request = true;
   if (stopping_) co_return false;
-  auto got =
-      co_await within(connection.socket.async_read_some(buffer.prepare(4096), kNoThrow), deadline);
+  connection.deadline = deadline;
+  auto [ec, n] = co_await connection.socket.async_read_some(buffer.prepare(4096), kNoThrow);
+  connection.deadline = kNoDeadline;
   connection.waiting_for_request = false;
-  if (!got || std::get<0>(*got)) co_return false;
-  buffer.commit(std::get<1>(*got));
+  if (ec) co_return false;
+  buffer.commit(n);
   co_return true;
 }
 
@@ -400,22 +485,26 @@ asio::awaitable<ReadResult> HttpServer::Impl::read_request(Connection& connectio
   parser.header_limit(
       static_cast<std::uint32_t>(std::min<std::size_t>(limits_.max_header_bytes, UINT32_MAX)));
   parser.body_limit(limits_.max_body_bytes);
-  auto header = co_await within(
-      http::async_read_header(connection.socket, buffer, parser, kNoThrow), deadline);
-  if (!header) co_return ReadResult::kTimeout;
-  if (const ErrorCode ec = std::get<0>(*header)) co_return classify(ec);
+  connection.timed_out = false;
+  connection.deadline = deadline;
+  struct ClearDeadline {
+    Connection& connection;
+    ~ClearDeadline() { connection.deadline = kNoDeadline; }
+  } clear{connection};
+  auto [header_ec, header_bytes] =
+      co_await http::async_read_header(connection.socket, buffer, parser, kNoThrow);
+  if (header_ec) co_return connection.timed_out ? ReadResult::kTimeout : classify(header_ec);
   if (parser.is_done()) co_return ReadResult::kRequest;
   const auto& request = parser.get();
   if (request.version() >= 11 && beast::iequals(request[http::field::expect], "100-continue")) {
     // The client waits for this before sending the body (curl does above 1 KiB).
-    auto sent = co_await within(
-        asio::async_write(connection.socket, asio::buffer(kContinue), kNoThrow), deadline);
-    if (!sent || std::get<0>(*sent)) co_return ReadResult::kClosed;
+    auto [sent_ec, sent] =
+        co_await asio::async_write(connection.socket, asio::buffer(kContinue), kNoThrow);
+    if (sent_ec) co_return ReadResult::kClosed;
   }
-  auto body =
-      co_await within(http::async_read(connection.socket, buffer, parser, kNoThrow), deadline);
-  if (!body) co_return ReadResult::kTimeout;
-  if (const ErrorCode ec = std::get<0>(*body)) co_return classify(ec);
+  auto [body_ec, body_bytes] =
+      co_await http::async_read(connection.socket, buffer, parser, kNoThrow);
+  if (body_ec) co_return connection.timed_out ? ReadResult::kTimeout : classify(body_ec);
   co_return ReadResult::kRequest;
 }
 
@@ -466,8 +555,11 @@ asio::awaitable<void> HttpServer::Impl::answer(ReadResult result, RequestParser&
   co_await call_handler(*exchange.request, exchange);
 }
 
-// Runs the handler on the handler pool, unless max_in_flight requests are
-// already there (H-7: 503 with Retry-After, the handler is not called).
+// Runs the handler, unless max_in_flight requests are already queued for it
+// or in it (H-7: 503 with Retry-After, the handler is not called). Without a
+// handler pool the request waits its turn on this loop: the requests that
+// arrived with it are read (and counted) first, so a loop with more work
+// than it can do refuses the excess instead of letting latency grow.
 // exchange.encoding is the wanted coding on entry, the applied one on exit.
 asio::awaitable<void> HttpServer::Impl::call_handler(const HttpRequest& request,
                                                      Exchange& exchange) {
@@ -488,12 +580,18 @@ asio::awaitable<void> HttpServer::Impl::call_handler(const HttpRequest& request,
   const std::string wanted = std::move(exchange.encoding);
   exchange.encoding.clear();
   try {
-    Reply reply = co_await asio::co_spawn(
-        handler_pool_,
-        [this, &request, &wanted]() -> asio::awaitable<Reply> {
-          co_return produce(request, wanted);
-        },
-        asio::use_awaitable);
+    Reply reply;
+    if (handler_pool_) {
+      reply = co_await asio::co_spawn(
+          *handler_pool_,
+          [this, &request, &wanted]() -> asio::awaitable<Reply> {
+            co_return produce(request, wanted);
+          },
+          asio::use_awaitable);
+    } else {
+      co_await asio::post(co_await asio::this_coro::executor, asio::use_awaitable);
+      reply = produce(request, wanted);
+    }
     exchange.response = std::move(reply.response);
     exchange.encoding = std::move(reply.encoding);
   } catch (const std::exception& e) {
@@ -505,8 +603,8 @@ asio::awaitable<void> HttpServer::Impl::call_handler(const HttpRequest& request,
   }
 }
 
-// On a handler thread: the handler may block, and compressing a large body
-// would otherwise hold an io thread.
+// The handler's response, compressed when asked: on a handler thread, or on
+// the loop when there is no handler pool.
 HttpServer::Impl::Reply HttpServer::Impl::produce(const HttpRequest& request,
                                                   const std::string& encoding) const {
   Reply reply{handler_(request), ""};
@@ -522,28 +620,20 @@ HttpServer::Impl::Reply HttpServer::Impl::produce(const HttpRequest& request,
   return reply;
 }
 
-// Returns the number of body bytes sent, or nullopt if writing failed.
+// Returns the number of body bytes sent, or nullopt if writing failed. The
+// head and the body go out in one gather write.
 asio::awaitable<std::optional<std::size_t>> HttpServer::Impl::write_response(Connection& connection,
                                                                              Exchange& exchange) {
-  HttpResponse& out = exchange.response;
-  http::response<http::string_body> response;
-  response.version(exchange.version);
-  response.result(static_cast<unsigned>(out.status));
-  for (const auto& [name, value] : out.headers) {
-    if (is_server_owned_header(name) || value.find_first_of("\r\n") != std::string::npos) continue;
-    response.insert(name, value);
-  }
-  response.set(http::field::content_type, out.content_type);
-  response.set(http::field::vary, "Accept-Encoding");
-  if (!exchange.encoding.empty()) response.set(http::field::content_encoding, exchange.encoding);
-  response.keep_alive(!exchange.close);
-  // HEAD: the Content-Length of the GET response, no body.
-  response.content_length(out.body.size());
-  if (!exchange.head) response.body() = std::move(out.body);
-  auto written = co_await within(http::async_write(connection.socket, response, kNoThrow),
-                                 Clock::now() + limits_.write_timeout);
-  if (!written || std::get<0>(*written)) co_return std::nullopt;
-  co_return response.body().size();
+  const std::string& body = exchange.response.body;
+  const std::string head = response_head(exchange, body.size());  // HEAD: GET's Content-Length
+  const std::array<asio::const_buffer, 2> buffers{
+      asio::buffer(head), exchange.head ? asio::const_buffer() : asio::buffer(body)};
+  connection.timed_out = false;
+  connection.deadline = Clock::now() + limits_.write_timeout;
+  auto [ec, written] = co_await asio::async_write(connection.socket, buffers, kNoThrow);
+  connection.deadline = kNoDeadline;
+  if (ec) co_return std::nullopt;
+  co_return exchange.head ? 0 : body.size();
 }
 
 // Closing a socket with unread input makes the kernel send a reset, which can
@@ -553,15 +643,15 @@ asio::awaitable<std::optional<std::size_t>> HttpServer::Impl::write_response(Con
 asio::awaitable<void> HttpServer::Impl::linger_close(Connection& connection) {
   ErrorCode ec;
   connection.socket.shutdown(tcp::socket::shutdown_send, ec);
-  const auto deadline = Clock::now() + kLingerTime;
+  connection.timed_out = false;
+  connection.deadline = Clock::now() + kLingerTime;
   std::array<char, 4096> sink;
   for (std::size_t drained = 0; !ec && drained < kLingerMaxBytes;) {
-    auto got =
-        co_await within(connection.socket.async_read_some(asio::buffer(sink), kNoThrow), deadline);
-    if (!got) break;
-    ec = std::get<0>(*got);
-    drained += std::get<1>(*got);
+    auto [read_ec, n] = co_await connection.socket.async_read_some(asio::buffer(sink), kNoThrow);
+    ec = read_ec;
+    drained += n;
   }
+  connection.deadline = kNoDeadline;
   connection.socket.close(ec);
 }
 
@@ -570,13 +660,15 @@ void HttpServer::Impl::log(const Connection& connection, const Exchange& exchang
   if (!access_log_) return;
   const double ms =
       std::chrono::duration<double, std::milli>(Clock::now() - exchange.start).count();
-  char elapsed[32];
-  std::snprintf(elapsed, sizeof elapsed, "%.1fms", ms);
   const std::string& detail = exchange.response.log_detail;
-  const std::string line = utc_timestamp() + ' ' + connection.client + ' ' + exchange.method + ' ' +
-                           exchange.path + ' ' + (detail.empty() ? "-" : detail) + ' ' +
-                           std::to_string(exchange.response.status) + ' ' +
-                           std::to_string(body_bytes_sent.value_or(0)) + ' ' + elapsed;
+  char numbers[64];
+  std::snprintf(numbers, sizeof numbers, " %d %zu %.1fms", exchange.response.status,
+                body_bytes_sent.value_or(0), ms);
+  std::string line;
+  line.reserve(64 + connection.client.size() + exchange.path.size() + detail.size());
+  line.append(utc_timestamp()).append(" ").append(connection.client).append(" ");
+  line.append(exchange.method).append(" ").append(exchange.path).append(" ");
+  line.append(detail.empty() ? "-" : detail).append(numbers);
   try {
     access_log_(line);
   } catch (...) {

@@ -41,9 +41,10 @@ struct HttpResponse {
 };
 
 // Turns one request into a response. Called on one of `handler_threads`
-// worker threads, never on an io thread, so it may block (SQLite reads);
-// several calls run at once, so it must be thread-safe. An exception gives a
-// 500 response.
+// worker threads, or, when that is 0, on the io thread that read the request
+// (which serves nothing else meanwhile, so it should block only briefly, as
+// an SQLite read does); several calls run at once, so it must be
+// thread-safe. An exception gives a 500 response.
 using Handler = std::function<HttpResponse(const HttpRequest&)>;
 
 // Receives one line per request, without a trailing newline. Called from io
@@ -75,8 +76,13 @@ struct ServerLimits {
   std::size_t max_connections = 1024;        // beyond: new connections are closed at once
   std::size_t max_in_flight = 64;  // requests queued for or in the handler; beyond: 503 (H-7)
   int retry_after_seconds = 5;     // the Retry-After of that 503
-  int threads = 4;                 // io threads: sockets, parsing, timers
-  int handler_threads = 4;         // handler calls (and compression) running at once
+  // io threads, each with its own event loop and its share of the
+  // connections (given out in turn): sockets, parsing, timers.
+  int threads = 4;
+  // Threads for handler calls (and compression) apart from the io threads.
+  // 0: each io thread calls the handler itself, which spares two thread
+  // switches a request (one thread a core is then the fastest setting).
+  int handler_threads = 4;
 };
 
 // An HTTP/1.1 server with keep-alive. GET, POST and HEAD go to the handler
@@ -108,8 +114,9 @@ class HttpServer {
   // limits), a handler calling this included. Safe from any thread.
   std::size_t in_flight() const;
 
-  // Serves on `limits.threads` io threads (the calling thread is one of
-  // them) until stop(), or SIGINT/SIGTERM when `handle_signals`. Then it
+  // Serves on `limits.threads` io threads (the calling thread accepts
+  // connections and hands them out) until stop(), or SIGINT/SIGTERM when
+  // `handle_signals`. Then it
   // stops accepting, closes idle keep-alive connections, lets requests in
   // flight finish with `Connection: close` for up to `stop_grace`, closes
   // what is left and returns. A handler call that never returns keeps run()
