@@ -1,7 +1,7 @@
 // The store's reads for the provider: keyset pages, single records, formats,
 // sets. Pages cost the same at any depth: (datestamp, id) seeks in
 // records_by_datestamp, never OFFSET.
-#include <sstream>
+#include <algorithm>
 
 #include "store/store.h"
 #include "store/store_impl.h"
@@ -31,6 +31,16 @@ void bind_filters(sqlite::Statement& statement, const RecordQuery& query) {
   statement.bind_optional(4, query.source).bind_optional(5, query.upstream_set);
 }
 
+// Changes whenever another connection commits (PRAGMA data_version) or this
+// one writes (total changes): what a cache of reads must be keyed by.
+std::pair<std::int64_t, std::int64_t> store_version(Store::Impl& impl) {
+  auto& pragma = impl.statement("PRAGMA data_version");
+  pragma.step();
+  const std::int64_t version = pragma.column_int(0);
+  pragma.reset();
+  return {version, sqlite3_total_changes64(impl.connection.get())};
+}
+
 }  // namespace
 
 ServedRecord read_served(const sqlite::Statement& row) {
@@ -46,18 +56,26 @@ ServedRecord read_served(const sqlite::Statement& row) {
   record.harvest_date = row.column_text(8);
   record.upstream_base_url = row.column_text(9);
   record.metadata_namespace = row.column_text(10);
-  std::istringstream sets(row.column_text(11));
-  for (std::string set; std::getline(sets, set, '\n');) record.set_specs.push_back(set);
+  const std::string sets = row.column_text(11);
+  for (std::size_t start = 0; start < sets.size();) {
+    const auto end = std::min(sets.find('\n', start), sets.size());
+    record.set_specs.emplace_back(sets, start, end - start);
+    start = end + 1;
+  }
   return record;
 }
 
+// Prepared once, like every statement here: parsing BEGIN and COMMIT anew
+// cost a GetRecord as much as its own query.
 void Store::begin_read() {
-  impl_->connection.exec("BEGIN");
+  impl_->statement("BEGIN").run();
   // A transaction's snapshot starts with its first read.
-  impl_->connection.query_int("SELECT count(*) FROM settings");
+  auto& first_read = impl_->statement("SELECT count(*) FROM settings");
+  first_read.step();
+  first_read.reset();
 }
 
-void Store::end_read() { impl_->connection.exec("COMMIT"); }
+void Store::end_read() { impl_->statement("COMMIT").run(); }
 
 std::vector<ServedRecord> Store::list_records(const RecordQuery& query) const {
   // The page starts after one (datestamp, id): the keyset position, or just
@@ -81,7 +99,7 @@ std::vector<ServedRecord> Store::list_records(const RecordQuery& query) const {
 std::int64_t Store::count_records(const RecordQuery& query) const {
   // Counting a million records takes a tenth of a second; a list's first
   // page is asked for far more often than the store changes.
-  const std::int64_t version = impl_->connection.query_int("PRAGMA data_version");
+  const std::int64_t version = store_version(*impl_).first;
   const std::string key = query.metadata_prefix + '\n' + query.source.value_or("\x01") + '\n' +
                           query.upstream_set.value_or("\x01") + '\n' + query.from + '\n' + query.until;
   if (const auto cached = impl_->counts.find(key);
@@ -132,6 +150,9 @@ std::vector<std::string> Store::prefixes_of(std::string_view source,
 }
 
 std::vector<FormatInfo> Store::formats() const {
+  // Asked for by every GetRecord and list request; changes about never.
+  const auto version = store_version(*impl_);
+  if (impl_->formats_version == version) return impl_->formats;
   auto& select = impl_->statement(
       "SELECT p.metadata_prefix, coalesce((SELECT f.schema_url FROM source_formats f "
       "WHERE f.metadata_prefix = p.metadata_prefix ORDER BY f.source_id LIMIT 1), ''), "
@@ -144,6 +165,8 @@ std::vector<FormatInfo> Store::formats() const {
     formats.push_back({select.column_text(0), select.column_text(1), select.column_text(2)});
   }
   select.reset();
+  impl_->formats = formats;
+  impl_->formats_version = version;
   return formats;
 }
 

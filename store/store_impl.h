@@ -4,6 +4,8 @@
 
 #include <string>
 #include <unordered_map>
+#include <utility>
+#include <vector>
 
 #include "store/sqlite.h"
 #include "store/store.h"
@@ -31,6 +33,10 @@ struct Store::Impl {
   // count_records() results, by query, with the PRAGMA data_version they
   // were counted at: valid until another connection commits.
   std::unordered_map<std::string, std::pair<std::int64_t, std::int64_t>> counts;
+  // formats(), as of the (PRAGMA data_version, sqlite3_total_changes64) it
+  // was read at: valid until any connection, this one included, commits.
+  std::pair<std::int64_t, std::int64_t> formats_version{-1, -1};
+  std::vector<FormatInfo> formats;
 };
 
 // A served record from a row whose columns are: id, source name, upstream
