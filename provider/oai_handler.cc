@@ -66,15 +66,18 @@ class Answer {
          const OaiRequest& request, std::int64_t now)
       : settings_(settings), tokens_(tokens), store_(store), request_(request), now_(now) {}
 
-  // The content of the verb element, or the errors to send instead.
-  std::variant<std::string, Errors> answer() {
+  // Appends the content of the verb element to `out` and returns no errors,
+  // or returns the errors to send instead and leaves `out` as it was. The
+  // records of GetRecord and list pages go straight into `out`: a page is
+  // 225 KB, and each copy of it costs.
+  Errors answer(std::string& out) {
     switch (request_.verb) {
-      case Verb::kIdentify: return identify();
-      case Verb::kListMetadataFormats: return list_metadata_formats();
-      case Verb::kListSets: return list_sets();
-      case Verb::kGetRecord: return get_record();
+      case Verb::kIdentify: return put(identify(), out);
+      case Verb::kListMetadataFormats: return put(list_metadata_formats(), out);
+      case Verb::kListSets: return put(list_sets(), out);
+      case Verb::kGetRecord: return get_record(out);
       case Verb::kListIdentifiers:
-      case Verb::kListRecords: return list();
+      case Verb::kListRecords: return list(out);
     }
     return Errors{{"badVerb", "unknown verb"}};
   }
@@ -83,6 +86,18 @@ class Answer {
   std::int64_t records_written() const { return records_written_; }
 
  private:
+  static Errors put(std::variant<std::string, Errors> content, std::string& out) {
+    if (auto* errors = std::get_if<Errors>(&content)) return std::move(*errors);
+    out += std::get<std::string>(content);
+    return {};
+  }
+
+  // The formats we serve, read once per request.
+  const std::vector<store::FormatInfo>& formats() {
+    if (!formats_) formats_ = served_formats(store_);
+    return *formats_;
+  }
+
   std::string identify() {
     std::string out;
     append_element(out, "repositoryName", settings_.repository_name);
@@ -121,7 +136,7 @@ class Answer {
   }
 
   std::variant<std::string, Errors> list_metadata_formats() {
-    const auto formats = served_formats(store_);
+    const auto& formats = this->formats();
     std::vector<store::FormatInfo> listed = formats;
     if (request_.identifier) {
       const auto item = parse_our_identifier(settings_.repository_identifier, *request_.identifier);
@@ -139,21 +154,25 @@ class Answer {
     return out;
   }
 
-  std::variant<std::string, Errors> get_record() {
-    const auto formats = served_formats(store_);
-    const auto format = find_format(formats, *request_.metadata_prefix);
+  Errors get_record(std::string& out) {
+    const auto format = find_format(formats(), *request_.metadata_prefix);
     const auto item = parse_our_identifier(settings_.repository_identifier, *request_.identifier);
+    // The record itself first: when it is there, the item exists, and one
+    // query answers.
+    const auto record = item && format ? store_.get_record(item->source, item->upstream_identifier,
+                                                           *request_.metadata_prefix)
+                                       : std::nullopt;
+    if (record) {
+      append_record(out, *record, context_for(*format));
+      records_written_ = 1;
+      return {};
+    }
     const bool exists = item && !store_.prefixes_of(item->source, item->upstream_identifier).empty();
     Errors errors;
     if (!exists) errors.push_back({"idDoesNotExist", "no item has this identifier"});
     if (!format) errors.push_back({"cannotDisseminateFormat", "this repository has no such format"});
-    if (!errors.empty()) return errors;
-    const auto record = store_.get_record(item->source, item->upstream_identifier, *request_.metadata_prefix);
-    if (!record) return Errors{{"cannotDisseminateFormat", "the item is not available in this format"}};
-    std::string out;
-    append_record(out, *record, context_for(*format));
-    records_written_ = 1;
-    return out;
+    if (errors.empty()) errors.push_back({"cannotDisseminateFormat", "the item is not available in this format"});
+    return errors;
   }
 
   RecordContext context_for(const store::FormatInfo& format) const {
@@ -172,7 +191,7 @@ class Answer {
                       ? datestamp_text(oai::Datestamp::parse(*request_.until)->last_second())
                       : std::string("9999-12-31T23:59:59Z");
     Errors errors;
-    if (!find_format(served_formats(store_), state.metadata_prefix)) {
+    if (!find_format(formats(), state.metadata_prefix)) {
       errors.push_back({"cannotDisseminateFormat", "this repository has no such format"});
     }
     if (request_.set && store_.sources().empty()) {
@@ -199,7 +218,7 @@ class Answer {
     return query;
   }
 
-  std::variant<std::string, Errors> list() {
+  Errors list(std::string& out) {
     const bool continuing = request_.resumption_token.has_value();
     TokenState state;
     if (continuing) {
@@ -221,16 +240,15 @@ class Answer {
     if (!continuing) state.complete_list_size = store_.count_records(query);
     const bool more = static_cast<int>(rows.size()) > page_size;
     if (more) rows.pop_back();
-    const auto format = find_format(served_formats(store_), state.metadata_prefix);
+    const auto format = find_format(formats(), state.metadata_prefix);
     const auto context = context_for(format.value_or(store::FormatInfo{state.metadata_prefix, "", ""}));
-    std::string out;
     for (const auto& row : rows) {
       if (records) append_record(out, row, context);
       else append_header(out, row, context);
     }
     append_token(out, state, rows, more, continuing);
     records_written_ = static_cast<std::int64_t>(rows.size());
-    return out;
+    return {};
   }
 
   void append_token(std::string& out, TokenState state, const std::vector<store::ServedRecord>& rows,
@@ -329,6 +347,7 @@ class Answer {
   const OaiRequest& request_;
   std::int64_t now_;
   std::int64_t records_written_ = 0;
+  std::optional<std::vector<store::FormatInfo>> formats_;  // formats(), once read
 };
 
 std::string log_detail(const RawArguments& arguments) {
@@ -340,16 +359,17 @@ std::string log_detail(const RawArguments& arguments) {
   return detail.empty() ? "-" : detail;
 }
 
-// The whole document around `content` (the verb element's children) or `errors`.
-std::string document(const ProviderSettings& settings, std::string_view response_date,
-                     const RawArguments* echoed, std::string_view verb,
-                     const std::variant<std::string, Errors>& content) {
-  std::string out = kEnvelopeStart;
+// The start of the document, up to and including <request>.
+void open_document(std::string& out, const ProviderSettings& settings,
+                   std::string_view response_date, const RawArguments* echoed) {
+  out += kEnvelopeStart;
   append_element(out, "responseDate", response_date);
   out += "<request";
   if (echoed != nullptr) {
     for (const auto& [key, value] : *echoed) {
-      out += ' ' + key + "=\"";
+      out += ' ';
+      out += key;
+      out += "=\"";
       oai::append_xml_escaped(out, value, XmlContext::kAttribute);
       out += '"';
     }
@@ -357,23 +377,41 @@ std::string document(const ProviderSettings& settings, std::string_view response
   out += '>';
   oai::append_xml_escaped(out, settings.base_url);
   out += "</request>";
-  if (const auto* errors = std::get_if<Errors>(&content)) {
-    for (const auto& error : *errors) {
-      out += "<error code=\"" + error.code + "\">";
-      oai::append_xml_escaped(out, error.message);
-      out += "</error>";
-    }
-  } else {
-    out += '<';
-    out += verb;
-    out += '>';
-    out += std::get<std::string>(content);
-    out += "</";
-    out += verb;
-    out += '>';
+}
+
+void append_errors(std::string& out, const Errors& errors) {
+  for (const auto& error : errors) {
+    out += "<error code=\"";
+    out += error.code;
+    out += "\">";
+    oai::append_xml_escaped(out, error.message);
+    out += "</error>";
   }
-  out += "</OAI-PMH>\n";
+}
+
+constexpr std::string_view kEnvelopeEnd = "</OAI-PMH>\n";
+
+// A whole document of errors (badVerb, badArgument), which echo no arguments (X-10).
+std::string error_document(const ProviderSettings& settings, std::string_view response_date,
+                           const Errors& errors) {
+  std::string out;
+  open_document(out, settings, response_date, nullptr);
+  append_errors(out, errors);
+  out += kEnvelopeEnd;
   return out;
+}
+
+// Room for a ListRecords page of records of 2.5 KB (ours are 2.25 KB): the
+// document then grows without being copied.
+std::size_t expected_size(Verb verb, const ProviderSettings& settings) {
+  constexpr std::size_t kEnvelope = 2048;
+  switch (verb) {
+    case Verb::kListRecords: return kEnvelope + static_cast<std::size_t>(settings.records_per_page) * 2560;
+    case Verb::kListIdentifiers:
+      return kEnvelope + static_cast<std::size_t>(settings.identifiers_per_page) * 256;
+    case Verb::kGetRecord: return kEnvelope + 4096;
+    default: return kEnvelope;
+  }
 }
 
 }  // namespace
@@ -383,7 +421,7 @@ OaiHandler::OaiHandler(ProviderSettings settings, TokenCodec tokens, Clock clock
 
 OaiReply OaiHandler::undecodable(std::string_view raw) const {
   const Errors errors = {{"badArgument", "the arguments are not percent-encoded UTF-8 (H-3)"}};
-  return {document(settings_, datestamp_text(clock_()), nullptr, "", errors),
+  return {error_document(settings_, datestamp_text(clock_()), errors),
           "undecodable: " + std::string(raw.substr(0, 200))};
 }
 
@@ -391,7 +429,7 @@ OaiReply OaiHandler::handle(const RawArguments& arguments, store::Store& store) 
   const auto validated = validate_arguments(arguments);
   if (const auto* errors = std::get_if<std::vector<OaiError>>(&validated)) {
     // badVerb and badArgument echo no arguments (X-10).
-    return {document(settings_, datestamp_text(clock_()), nullptr, "", *errors), log_detail(arguments)};
+    return {error_document(settings_, datestamp_text(clock_()), *errors), log_detail(arguments)};
   }
   const auto& request = std::get<OaiRequest>(validated);
   store.begin_read();
@@ -399,15 +437,36 @@ OaiReply OaiHandler::handle(const RawArguments& arguments, store::Store& store) 
   // just before its commit still has a datestamp no earlier than this
   // responseDate, so a harvester using it as its next from never misses it.
   const std::int64_t now = clock_();
+  bool reading = true;  // until end_read()
   try {
-    Answer answer(settings_, tokens_, store, request, now);
-    auto content = answer.answer();
-    store.end_read();
+    OaiReply reply;
+    std::string& out = reply.body;
+    out.reserve(expected_size(request.verb, settings_));
     // Other errors echo the arguments, which are valid by now (X-11).
-    return {document(settings_, datestamp_text(now - 1), &arguments, to_string(request.verb), content),
-            log_detail(arguments), answer.records_written()};
-  } catch (...) {
+    open_document(out, settings_, datestamp_text(now - 1), &arguments);
+    const std::size_t content_start = out.size();
+    const std::string_view verb = to_string(request.verb);
+    out += '<';
+    out += verb;
+    out += '>';
+    Answer answer(settings_, tokens_, store, request, now);
+    const Errors errors = answer.answer(out);
+    reading = false;
     store.end_read();
+    if (errors.empty()) {
+      out += "</";
+      out += verb;
+      out += '>';
+    } else {
+      out.resize(content_start);
+      append_errors(out, errors);
+    }
+    out += kEnvelopeEnd;
+    reply.log_detail = log_detail(arguments);
+    reply.records = answer.records_written();
+    return reply;
+  } catch (...) {
+    if (reading) store.end_read();
     throw;
   }
 }

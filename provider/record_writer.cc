@@ -17,42 +17,114 @@ namespace {
 
 using oai::XmlContext;
 
-// The start tag of a serialised element, split into its parts. Values stay
-// escaped as they are in the text.
-struct StartTag {
-  std::string name;
-  std::vector<std::pair<std::string, std::string>> namespaces;  // "xmlns:p" -> URI
-  std::vector<std::pair<std::string, std::string>> attributes;
-  std::size_t end = 0;  // where the text after the name and attributes begins ("/>" or ">")
+// One attribute (namespace declarations included) of a serialised start
+// tag. Views into the tag; the value stays escaped as it is in the text.
+struct Attribute {
+  std::string_view name;
+  std::string_view value;
 };
 
-std::optional<StartTag> parse_start_tag(std::string_view xml) {
-  if (xml.empty() || xml[0] != '<') return std::nullopt;
-  StartTag tag;
+bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+
+bool is_namespace_declaration(std::string_view name) {
+  return name == "xmlns" || name.substr(0, 6) == "xmlns:";
+}
+
+// The start tag at the beginning of `xml`: its element name, and each
+// attribute given to `visit` in order. Returns where the text after the name
+// and attributes begins ("/>" or ">"), or npos when there is no well-formed
+// start tag there. Allocates nothing: it runs for every record served.
+template <typename Visit>
+std::size_t scan_start_tag(std::string_view xml, std::string_view& name, Visit&& visit) {
+  if (xml.empty() || xml[0] != '<') return std::string_view::npos;
   std::size_t at = 1;
-  while (at < xml.size() && xml[at] != ' ' && xml[at] != '>' && xml[at] != '/' &&
-         xml[at] != '\t' && xml[at] != '\n' && xml[at] != '\r') {
-    ++at;
-  }
-  tag.name = std::string(xml.substr(1, at - 1));
+  while (at < xml.size() && xml[at] != '>' && xml[at] != '/' && !is_space(xml[at])) ++at;
+  name = xml.substr(1, at - 1);
   while (true) {
-    while (at < xml.size() && (xml[at] == ' ' || xml[at] == '\t' || xml[at] == '\n' || xml[at] == '\r')) ++at;
-    if (at >= xml.size()) return std::nullopt;
-    if (xml[at] == '>' || xml[at] == '/') break;
+    while (at < xml.size() && is_space(xml[at])) ++at;
+    if (at >= xml.size()) return std::string_view::npos;
+    if (xml[at] == '>' || xml[at] == '/') return at;
     const auto equals = xml.find('=', at);
-    if (equals == std::string_view::npos || equals + 1 >= xml.size()) return std::nullopt;
+    if (equals == std::string_view::npos || equals + 1 >= xml.size()) return std::string_view::npos;
     const char quote = xml[equals + 1];
-    if (quote != '"' && quote != '\'') return std::nullopt;
+    if (quote != '"' && quote != '\'') return std::string_view::npos;
     const auto close = xml.find(quote, equals + 2);
-    if (close == std::string_view::npos) return std::nullopt;
-    std::string name(xml.substr(at, equals - at));
-    std::string value(xml.substr(equals + 2, close - equals - 2));
-    auto& list = (name == "xmlns" || name.rfind("xmlns:", 0) == 0) ? tag.namespaces : tag.attributes;
-    list.emplace_back(std::move(name), std::move(value));
+    if (close == std::string_view::npos) return std::string_view::npos;
+    visit(Attribute{xml.substr(at, equals - at), xml.substr(equals + 2, close - equals - 2)});
     at = close + 1;
   }
-  tag.end = at;
-  return tag;
+}
+
+void append_attribute(std::string& out, std::string_view name, std::string_view value) {
+  out += ' ';
+  out += name;
+  out += "=\"";
+  out += value;
+  out += '"';
+}
+
+// `payload`, cleaned of characters illegal in XML, with xmlns:xsi and
+// xsi:schemaLocation on its root element (see payload_with_schema_location).
+void append_payload_with_schema_location(std::string& out, std::string_view payload,
+                                         std::string_view namespace_uri,
+                                         std::string_view schema_url) {
+  thread_local std::string cleaned;  // reused: no allocation per record
+  cleaned.assign(payload);
+  oai::remove_illegal_xml_chars(cleaned);
+  const std::string_view xml = cleaned;
+  std::string_view name;
+  std::string_view xsi_prefix;
+  bool xsi_name_taken = false;
+  const std::size_t end = scan_start_tag(xml, name, [&](const Attribute& attribute) {
+    if (!is_namespace_declaration(attribute.name)) return;
+    if (attribute.value == oai::kXsiNamespace && attribute.name.size() > 6) {
+      xsi_prefix = attribute.name.substr(6);
+    }
+    if (attribute.name == "xmlns:xsi") xsi_name_taken = true;
+  });
+  if (end == std::string_view::npos || namespace_uri.empty() || schema_url.empty()) {
+    out += xml;
+    return;
+  }
+  const bool add_namespace = xsi_prefix.empty();
+  if (add_namespace) xsi_prefix = xsi_name_taken ? "xsi0" : "xsi";
+  std::string location_name(xsi_prefix);
+  location_name += ":schemaLocation";
+  std::string location(namespace_uri);
+  location += ' ';
+  location += schema_url;
+  // Namespace declarations first, then the other attributes, in their order.
+  out += '<';
+  out += name;
+  scan_start_tag(xml, name, [&](const Attribute& attribute) {
+    if (is_namespace_declaration(attribute.name)) append_attribute(out, attribute.name, attribute.value);
+  });
+  if (add_namespace) {
+    out += " xmlns:";
+    out += xsi_prefix;
+    out += "=\"";
+    out += oai::kXsiNamespace;
+    out += '"';
+  }
+  bool placed = false;
+  const auto append_location = [&] {
+    out += ' ';
+    out += location_name;
+    out += "=\"";
+    oai::append_xml_escaped(out, location, XmlContext::kAttribute);
+    out += '"';
+  };
+  scan_start_tag(xml, name, [&](const Attribute& attribute) {
+    if (is_namespace_declaration(attribute.name)) return;
+    if (attribute.name == location_name) {
+      append_location();
+      placed = true;
+    } else {
+      append_attribute(out, attribute.name, attribute.value);
+    }
+  });
+  if (!placed) append_location();
+  out += xml.substr(end);
 }
 
 using XmlDocPtr = std::unique_ptr<xmlDoc, decltype(&xmlFreeDoc)>;
@@ -141,43 +213,9 @@ std::vector<std::string> our_set_specs(const store::ServedRecord& record) {
 
 std::string payload_with_schema_location(std::string payload, std::string_view namespace_uri,
                                          std::string_view schema_url) {
-  oai::remove_illegal_xml_chars(payload);
-  auto tag = parse_start_tag(payload);
-  if (!tag || namespace_uri.empty() || schema_url.empty()) return payload;
-  std::string xsi_prefix;
-  bool xsi_name_taken = false;
-  for (const auto& [name, value] : tag->namespaces) {
-    if (value == oai::kXsiNamespace && name.size() > 6) xsi_prefix = name.substr(6);
-    if (name == "xmlns:xsi") xsi_name_taken = true;
-  }
-  std::string added_namespace;
-  if (xsi_prefix.empty()) {
-    xsi_prefix = xsi_name_taken ? "xsi0" : "xsi";
-    added_namespace = " xmlns:" + xsi_prefix + "=\"" + oai::kXsiNamespace + "\"";
-  }
-  const std::string location_name = xsi_prefix + ":schemaLocation";
-  std::string location = std::string(namespace_uri) + " " + std::string(schema_url);
-  std::string rebuilt = "<" + tag->name;
-  for (const auto& [name, value] : tag->namespaces) rebuilt += " " + name + "=\"" + value + "\"";
-  rebuilt += added_namespace;
-  bool placed = false;
-  for (const auto& [name, value] : tag->attributes) {
-    rebuilt += " " + name + "=\"";
-    if (name == location_name) {
-      oai::append_xml_escaped(rebuilt, location, XmlContext::kAttribute);
-      placed = true;
-    } else {
-      rebuilt += value;
-    }
-    rebuilt += '"';
-  }
-  if (!placed) {
-    rebuilt += " " + location_name + "=\"";
-    oai::append_xml_escaped(rebuilt, location, XmlContext::kAttribute);
-    rebuilt += '"';
-  }
-  rebuilt.append(payload, tag->end);
-  return rebuilt;
+  std::string out;
+  append_payload_with_schema_location(out, payload, namespace_uri, schema_url);
+  return out;
 }
 
 void append_header(std::string& out, const store::ServedRecord& record, const RecordContext& context) {
@@ -194,7 +232,8 @@ void append_record(std::string& out, const store::ServedRecord& record, const Re
   append_header(out, record, context);
   if (!record.deleted) {
     out += "<metadata>";
-    out += payload_with_schema_location(record.metadata, context.format_namespace, context.schema_url);
+    append_payload_with_schema_location(out, record.metadata, context.format_namespace,
+                                        context.schema_url);
     out += "</metadata>";
     append_about(out, record, context);
   }
