@@ -2,7 +2,8 @@
 -- already holds every Dublin Core value, and the index's own copy made a
 -- fifth of the store; queries only need the matching rowids and bm25().
 
--- The text of each oai_dc record as dc_fts indexes it, computed from
+-- The text of each live oai_dc record (records of other formats are not
+-- indexed, even with a Dublin Core payload) as dc_fts indexes it, from
 -- records.dc: values in document order, one a line, title, creator, subject
 -- and description apart and every other element together. The page writer
 -- builds the same columns; removing a record from a contentless index takes
@@ -20,7 +21,7 @@ CREATE VIEW dc_fts_text (record_id, title, creator, subject, description, other)
     (SELECT group_concat(json_extract(e.value, '$[1]'), char(10)) FROM json_each(r.dc) e
       WHERE json_extract(e.value, '$[0]') NOT IN ('title', 'creator', 'subject', 'description'))
   FROM records r
-  WHERE r.dc IS NOT NULL;
+  WHERE r.dc IS NOT NULL AND r.metadata_prefix = 'oai_dc';
 
 DROP TABLE dc_fts;
 CREATE VIRTUAL TABLE dc_fts USING fts5 (

@@ -277,7 +277,10 @@ class PageWriter {
     auto& add_set =
         db_.statement("INSERT OR IGNORE INTO record_sets (record_id, set_spec) VALUES (?1, ?2)");
     for (const auto& set : record.set_specs) add_set.bind(1, id).bind(2, set).run();
-    if (!planned.prepared->dc_json.empty()) indexed_.push_back({id, &planned.prepared->text});
+    // What `oaipmh query` searches: the oai_dc records (as dc_fts_text says).
+    if (!planned.prepared->dc_json.empty() && prefix_ == "oai_dc") {
+      indexed_.push_back({id, &planned.prepared->text});
+    }
   }
 
   // Only the fifteen elements of oai_dc may be stored (checklist DC-1).
