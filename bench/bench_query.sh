@@ -1,6 +1,6 @@
 # shellcheck shell=bash
 # Query benchmark of scripts/bench.sh (sourced; defines functions only).
-# Uses: $oaipmh, result, step (bench/bench_lib.sh).
+# Uses: $oaipmh, $build, result, step (bench/bench_lib.sh).
 
 # The command of each query row, by key (query.author, ...).
 declare -A QUERY_COMMAND=()
@@ -8,18 +8,21 @@ declare -A QUERY_COMMAND=()
 query_runs=21
 
 # query_bench STORE RECORDS: the median wall time of `oaipmh query --limit 20`
-# for three FTS words of the synthetic records (bench/synthetic_records.cc):
-# a surname (about 19 % of records), a record number (one record) and a word
-# of the shared vocabulary (over 90 %).
+# for FTS words of the synthetic records (bench/synthetic_records.cc): two
+# words of the long-tail vocabulary, in about 1 % and 0.1 % of the records
+# (the first is the target's "FTS word"), a surname (about 19 %), the most
+# frequent long-tail word (most records) and a record number (one record).
 query_bench() {
   local store=$1 records=$2
   # A record's number is in its identifiers; 2 % of records are deleted
   # (bench::is_deleted: n % 50 == 17) and not indexed.
   local rare=$((records * 2 / 3 + 1))
   ((rare % 50 != 17)) || rare=$((rare + 1))
+  query_row query.word "$store" "$("$build/bench/make_page_chain" --word 300)"
+  query_row query.rarer "$store" "$("$build/bench/make_page_chain" --word 3000)"
   query_row query.author "$store" Tanaka
+  query_row query.common "$store" "$("$build/bench/make_page_chain" --word 0)"
   query_row query.rare "$store" "$rare"
-  query_row query.common "$store" water
 }
 
 # query_row KEY STORE WORD: results KEY.{word,matches,median_ms,min_ms,max_ms}.

@@ -4,6 +4,7 @@
 // that serve them with tests/fixture_server/fixture_server.py. One page of
 // about 50 MB: RECORDS = PER_PAGE = 31000 (a record is about 1.7 KB).
 //   make_page_chain RECORDS PER_PAGE DIR
+//   make_page_chain --word RANK    prints the vocabulary word of that rank
 // Prints one line: records=N pages=P page_bytes=B record_bytes=R
 // largest_page_bytes=L, where record_bytes counts the <record> elements alone
 // (what a store keeps), page_bytes the whole responses.
@@ -17,8 +18,12 @@
 #include "bench/synthetic_records.h"
 
 int main(int argc, char** argv) {
+  if (argc == 3 && std::string(argv[1]) == "--word") {
+    std::printf("%s\n", bench::vocabulary_word(std::strtoull(argv[2], nullptr, 10)).c_str());
+    return 0;
+  }
   if (argc != 4) {
-    std::fprintf(stderr, "usage: make_page_chain RECORDS PER_PAGE DIR\n");
+    std::fprintf(stderr, "usage: make_page_chain RECORDS PER_PAGE DIR | --word RANK\n");
     return 2;
   }
   const std::uint64_t records = std::strtoull(argv[1], nullptr, 10);

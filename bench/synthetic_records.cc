@@ -1,6 +1,7 @@
 #include "bench/synthetic_records.h"
 
 #include <array>
+#include <cmath>
 
 namespace bench {
 namespace {
@@ -8,18 +9,33 @@ namespace {
 // SplitMix64: a tiny, well-mixed generator; record n always draws the same values.
 class Random {
  public:
-  explicit Random(std::uint64_t seed) : state_(seed * 0x9E3779B97F4A7C15ull + 12345) {}
-  std::uint64_t next() {
-    std::uint64_t z = (state_ += 0x9E3779B97F4A7C15ull);
+  // The seed is mixed first: seeds n and n + 1 must not give one stream
+  // shifted by a draw (neighbouring records would share most of their text).
+  explicit Random(std::uint64_t seed) : state_(mix(seed + 12345)) {}
+  std::uint64_t next() { return mix(state_ += 0x9E3779B97F4A7C15ull); }
+  // A uniform value in [0, 1).
+  double unit() { return static_cast<double>(next() >> 11) * 0x1.0p-53; }
+  std::size_t below(std::size_t n) { return static_cast<std::size_t>(next() % n); }
+
+ private:
+  static std::uint64_t mix(std::uint64_t z) {
     z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
     z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
     return z ^ (z >> 31);
   }
-  std::size_t below(std::size_t n) { return static_cast<std::size_t>(next() % n); }
-
- private:
   std::uint64_t state_;
 };
+
+// Words of the long tail, drawn by rank with probability about 1 / (rank *
+// ln kVocabulary) (Zipf-like, as words of real abstracts): most are rare, so
+// a full-text query for one matches a realistic share of the records.
+constexpr std::size_t kVocabulary = 30000;
+
+std::size_t zipf_rank(Random& random) {
+  static const double log_size = std::log(static_cast<double>(kVocabulary));
+  const auto rank = static_cast<std::size_t>(std::exp(random.unit() * log_size)) - 1;
+  return rank < kVocabulary ? rank : kVocabulary - 1;
+}
 
 constexpr std::array<const char*, 24> kWords = {
     "water",     "climate", "river",       "glacier",  "soil",      "economy",
@@ -34,10 +50,12 @@ constexpr std::array<const char*, 10> kSurnames = {"Asanova", "Müller", "Dupont
 constexpr std::array<const char*, 8> kGiven = {"Aida", "Jonas", "Claire", "Pavel",
                                                "Yuki", "Lucía", "Seán", "Eleni"};
 
+// Half the words from the small common vocabulary, half from the long tail.
 void append_words(std::string& out, Random& random, int count) {
   for (int i = 0; i < count; ++i) {
     if (i > 0) out += ' ';
-    out += kWords[random.below(kWords.size())];
+    if (random.below(2) == 0) out += kWords[random.below(kWords.size())];
+    else out += vocabulary_word(zipf_rank(random));
   }
 }
 
@@ -86,6 +104,22 @@ void append_payload(std::string& out, std::uint64_t n, Random& random) {
 }
 
 }  // namespace
+
+// Three consonant-vowel syllables spelling a scrambled `rank`: distinct ranks
+// give distinct words of six letters.
+std::string vocabulary_word(std::size_t rank) {
+  static constexpr char kConsonants[] = "bcdfghjklmnprstvwxyz";
+  static constexpr char kVowels[] = "aeiou";
+  std::size_t code = (rank * 7919 + 104729) % 1000000;
+  std::string word;
+  for (int i = 0; i < 3; ++i) {
+    const std::size_t syllable = code % 100;
+    code /= 100;
+    word += kConsonants[syllable / 5];
+    word += kVowels[syllable % 5];
+  }
+  return word;
+}
 
 bool is_deleted(std::uint64_t n) { return n % 50 == 17; }
 

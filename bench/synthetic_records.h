@@ -15,6 +15,11 @@ namespace bench {
 // deleted (header only).
 void append_record(std::string& out, std::uint64_t n);
 
+// The word of the records' long-tail vocabulary at `rank` (0 is the most
+// frequent; rank r is in about 3 / (r + 1) of the records, for r up to a few
+// thousand): what a benchmark queries for.
+std::string vocabulary_word(std::size_t rank);
+
 // Whether record `n` is one of the deleted ones.
 bool is_deleted(std::uint64_t n);
 
