@@ -8,6 +8,8 @@
 #include <limits>
 #include <memory>
 #include <mutex>
+#include <tuple>
+#include <utility>
 
 #include "oai/xml_subtree.h"
 #include "oai/namespaces.h"
@@ -53,11 +55,15 @@ bool is_utf8(std::string_view encoding) {
   return name.empty() || name == "utf-8" || name == "utf8";
 }
 
+bool is_illegal_control_byte(char c) {
+  const auto byte = static_cast<unsigned char>(c);
+  return byte < 0x20 && c != '\t' && c != '\n' && c != '\r';
+}
+
 // Removes C0 control bytes that XML 1.0 forbids from a single-byte document.
 std::size_t remove_control_bytes(std::string& body) {
-  const auto illegal = [](unsigned char c) { return c < 0x20 && c != '\t' && c != '\n' && c != '\r'; };
   const auto before = body.size();
-  body.erase(std::remove_if(body.begin(), body.end(), illegal), body.end());
+  body.erase(std::remove_if(body.begin(), body.end(), is_illegal_control_byte), body.end());
   return before - body.size();
 }
 
@@ -69,12 +75,12 @@ int digit_value(char c, int base) {
   return -1;
 }
 
-// Removes character references to characters XML 1.0 forbids (`&#11;`,
-// `&#xFFFE;`), which libxml2 rightly treats as fatal errors.
-std::size_t remove_illegal_character_references(std::string& body) {
-  std::size_t removed = 0;
-  std::size_t at = 0;
-  while ((at = body.find("&#", at)) != std::string::npos) {
+// Where the first character reference at or after `from` to a character XML
+// 1.0 forbids (`&#11;`, `&#xFFFE;`) starts, and its length; npos if none.
+std::pair<std::size_t, std::size_t> find_illegal_character_reference(std::string_view body,
+                                                                     std::size_t from) {
+  std::size_t at = from;
+  while ((at = body.find("&#", at)) != std::string_view::npos) {
     std::size_t i = at + 2;
     const bool hex = i < body.size() && (body[i] == 'x');
     if (hex) ++i;
@@ -87,11 +93,20 @@ std::size_t remove_illegal_character_references(std::string& body) {
     }
     const bool reference = i > digits_start && i < body.size() && body[i] == ';';
     if (reference && (code > 0x10FFFF || !oai::is_xml_char(static_cast<char32_t>(code)))) {
-      body.erase(at, i + 1 - at);
-      ++removed;
-    } else {
-      at += 2;
+      return {at, i + 1 - at};
     }
+    at += 2;
+  }
+  return {std::string_view::npos, 0};
+}
+
+// Removes those references, which libxml2 rightly treats as fatal errors.
+std::size_t remove_illegal_character_references(std::string& body) {
+  std::size_t removed = 0;
+  for (auto [at, length] = find_illegal_character_reference(body, 0); at != std::string::npos;
+       std::tie(at, length) = find_illegal_character_reference(body, at)) {
+    body.erase(at, length);
+    ++removed;
   }
   return removed;
 }
@@ -408,18 +423,28 @@ class ResponseWalker {
 
 }  // namespace
 
-Response read_response(std::string body, std::string_view http_charset) {
+Response read_response(std::string_view received, std::string_view http_charset) {
   Response response;
-  std::string encoding = declared_encoding(body);
+  std::string encoding = declared_encoding(received);
   const bool self_declared = !encoding.empty();
   if (!self_declared) encoding = std::string(http_charset);
   const auto name = lower(encoding);
-  if (is_utf8(name)) {
-    response.illegal_characters_removed += oai::remove_illegal_xml_chars(body);
-  } else if (name.find("16") == std::string::npos && name.find("32") == std::string::npos) {
-    response.illegal_characters_removed += remove_control_bytes(body);
+  const bool utf8 = is_utf8(name);
+  const bool single_byte = !utf8 && name.find("16") == std::string::npos &&
+                           name.find("32") == std::string::npos;
+  // The bytes are parsed where they lie; a copy is made only when characters
+  // illegal in XML must first be removed (a page may be many megabytes).
+  std::string cleaned;
+  std::string_view body = received;
+  if ((utf8 && oai::count_illegal_xml_chars(received) > 0) ||
+      (single_byte && std::any_of(received.begin(), received.end(), is_illegal_control_byte)) ||
+      find_illegal_character_reference(received, 0).first != std::string_view::npos) {
+    cleaned.assign(received);
+    if (utf8) response.illegal_characters_removed += oai::remove_illegal_xml_chars(cleaned);
+    if (single_byte) response.illegal_characters_removed += remove_control_bytes(cleaned);
+    response.illegal_characters_removed += remove_illegal_character_references(cleaned);
+    body = cleaned;
   }
-  response.illegal_characters_removed += remove_illegal_character_references(body);
   refuse_doctype(body);
   if (body.size() > static_cast<std::size_t>(std::numeric_limits<int>::max())) {
     throw ResponseError("the response is larger than 2 GiB");

@@ -61,13 +61,14 @@ struct Response {
   std::size_t illegal_characters_removed = 0;  // from the raw bytes, before parsing
 };
 
-// Reads `body`, the bytes of one response. `http_charset` is the charset of
+// Reads `body`, the bytes of one response (not copied unless characters
+// must be removed). `http_charset` is the charset of
 // the HTTP Content-Type, used only when the document declares no encoding and
 // has no byte-order mark (then UTF-8). Characters illegal in XML 1.0 (raw or
 // as character references) are removed and counted first. No DTD is allowed,
 // no entity is expanded and nothing is loaded from disk or network. Throws
 // ResponseError when the body is not an OAI-PMH response.
-Response read_response(std::string body, std::string_view http_charset = "");
+Response read_response(std::string_view body, std::string_view http_charset = "");
 
 }  // namespace harvester
 

@@ -131,6 +131,10 @@ std::size_t remove_illegal_xml_chars(std::string& text) {
   return dropped;
 }
 
+std::size_t count_illegal_xml_chars(std::string_view text) {
+  return for_each_legal_run(text, [](std::string_view) {});
+}
+
 std::size_t append_xml_escaped(std::string& out, std::string_view text, XmlContext context) {
   out.reserve(out.size() + text.size());
   return for_each_legal_run(text, [&](std::string_view run) {

@@ -19,6 +19,9 @@ bool is_xml_char(char32_t c);
 // were removed; 0 means `text` is unchanged.
 std::size_t remove_illegal_xml_chars(std::string& text);
 
+// How many characters remove_illegal_xml_chars() would remove, without copying.
+std::size_t count_illegal_xml_chars(std::string_view text);
+
 // Where escaped text is going: element content, or an attribute value in
 // double quotes.
 enum class XmlContext { kText, kAttribute };

@@ -12,10 +12,13 @@ using namespace std::string_view_literals;
 
 using Removal = std::pair<std::string, std::size_t>;  // {text after, count removed}
 
-// Runs remove_illegal_xml_chars() on a copy.
+// Runs remove_illegal_xml_chars() on a copy; count_illegal_xml_chars() must
+// say beforehand how many it removes.
 Removal removed(std::string_view input) {
   std::string text(input);
+  const std::size_t counted = count_illegal_xml_chars(input);
   const std::size_t count = remove_illegal_xml_chars(text);
+  EXPECT_EQ(counted, count) << input;
   return {text, count};
 }
 
