@@ -68,10 +68,14 @@ void append_attribute(std::string& out, std::string_view name, std::string_view 
 void append_payload_with_schema_location(std::string& out, std::string_view payload,
                                          std::string_view namespace_uri,
                                          std::string_view schema_url) {
+  // What the harvester stored is clean; someone editing the store may not be.
   thread_local std::string cleaned;  // reused: no allocation per record
-  cleaned.assign(payload);
-  oai::remove_illegal_xml_chars(cleaned);
-  const std::string_view xml = cleaned;
+  std::string_view xml = payload;
+  if (!is_clean_xml_text(payload)) {
+    cleaned.assign(payload);
+    oai::remove_illegal_xml_chars(cleaned);
+    xml = cleaned;
+  }
   std::string_view name;
   std::string_view xsi_prefix;
   bool xsi_name_taken = false;
@@ -88,11 +92,17 @@ void append_payload_with_schema_location(std::string& out, std::string_view payl
   }
   const bool add_namespace = xsi_prefix.empty();
   if (add_namespace) xsi_prefix = xsi_name_taken ? "xsi0" : "xsi";
-  std::string location_name(xsi_prefix);
-  location_name += ":schemaLocation";
-  std::string location(namespace_uri);
-  location += ' ';
-  location += schema_url;
+  thread_local std::string location_name;
+  location_name.assign(xsi_prefix).append(":schemaLocation");
+  // The attribute's value, escaped: the same for every record of a page.
+  thread_local std::string location_namespace, location_schema, location_value;
+  if (location_namespace != namespace_uri || location_schema != schema_url) {
+    location_namespace.assign(namespace_uri);
+    location_schema.assign(schema_url);
+    const std::string location = location_namespace + " " + location_schema;
+    location_value.clear();
+    append_escaped(location_value, location, XmlContext::kAttribute);
+  }
   // Namespace declarations first, then the other attributes, in their order.
   out += '<';
   out += name;
@@ -107,13 +117,7 @@ void append_payload_with_schema_location(std::string& out, std::string_view payl
     out += '"';
   }
   bool placed = false;
-  const auto append_location = [&] {
-    out += ' ';
-    out += location_name;
-    out += "=\"";
-    oai::append_xml_escaped(out, location, XmlContext::kAttribute);
-    out += '"';
-  };
+  const auto append_location = [&] { append_attribute(out, location_name, location_value); };
   scan_start_tag(xml, name, [&](const Attribute& attribute) {
     if (is_namespace_declaration(attribute.name)) return;
     if (attribute.name == location_name) {
@@ -160,7 +164,7 @@ void append_about(std::string& out, const store::ServedRecord& record, const Rec
   out += "<about>";
   append_schema_root(out, "provenance", oai::kProvenanceNamespace, oai::kProvenanceSchema);
   out += "<originDescription harvestDate=\"";
-  oai::append_xml_escaped(out, record.harvest_date, XmlContext::kAttribute);
+  append_escaped(out, record.harvest_date, XmlContext::kAttribute);
   out += "\" altered=\"false\">";
   append_element(out, "baseURL", record.upstream_base_url);
   append_element(out, "identifier", record.upstream_identifier);
@@ -220,10 +224,22 @@ std::string payload_with_schema_location(std::string payload, std::string_view n
 
 void append_header(std::string& out, const store::ServedRecord& record, const RecordContext& context) {
   out += record.deleted ? "<header status=\"deleted\">" : "<header>";
-  append_element(out, "identifier",
-                 our_identifier(context.repository_identifier, record.source, record.upstream_identifier));
+  // What our_identifier() and our_set_specs() give, without their strings
+  // and vector: this runs for every record of every page.
+  thread_local std::string text;
+  text.assign("oai:").append(context.repository_identifier).append(":").append(record.source);
+  text += '/';
+  text += oai::escape_local_identifier(record.upstream_identifier);
+  append_element(out, "identifier", text);
   append_element(out, "datestamp", record.datestamp);
-  for (const auto& spec : our_set_specs(record)) append_element(out, "setSpec", spec);
+  bool any_set = false;
+  for (const auto& upstream : record.set_specs) {
+    text.assign(record.source).append(":").append(upstream);
+    if (!oai::is_valid_set_spec(text)) continue;
+    append_element(out, "setSpec", text);
+    any_set = true;
+  }
+  if (!any_set) append_element(out, "setSpec", record.source);
   out += "</header>";
 }
 

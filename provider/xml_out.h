@@ -10,13 +10,23 @@
 
 namespace provider {
 
+// Whether `text` is well-formed UTF-8 made of XML 1.0 characters only, so
+// that oai::remove_illegal_xml_chars() would leave it unchanged. Looks at
+// eight ASCII bytes at a time: every payload served goes through it.
+bool is_clean_xml_text(std::string_view text);
+
+// oai::append_xml_escaped(), faster for the short ASCII texts of headers
+// (identifiers, datestamps, setSpecs, URLs) that need no escaping.
+void append_escaped(std::string& out, std::string_view text,
+                    oai::XmlContext context = oai::XmlContext::kText);
+
 // Appends <name>text</name>, the text escaped and cleaned of characters
 // illegal in XML.
 inline void append_element(std::string& out, std::string_view name, std::string_view text) {
   out += '<';
   out += name;
   out += '>';
-  oai::append_xml_escaped(out, text);
+  append_escaped(out, text);
   out += "</";
   out += name;
   out += '>';
