@@ -1,6 +1,4 @@
 // oaipmh serve: publish the store as an OAI-PMH 2.0 repository over HTTP.
-#include <sqlite3.h>
-
 #include <chrono>
 #include <cstdio>
 #include <ctime>
@@ -298,10 +296,6 @@ provider::ProviderSettings provider_settings_of(const ServeSettings& settings) {
 }
 
 int run_serve(ServeOptions& options) {
-  // SQLite counts every allocation under one process-wide mutex, for
-  // sqlite3_memory_used(), which nothing here asks: with every io thread
-  // reading pages, they queued on it. Only possible before SQLite's first use.
-  sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
   resolve_settings(options);
   const ServeSettings& settings = options.settings;
   const auto [address, port] = split_listen(settings.listen);
