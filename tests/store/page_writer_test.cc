@@ -111,6 +111,28 @@ TEST_F(PageWriterTest, IdenticalContentKeepsOurDatestamp_G5) {
   EXPECT_EQ(probe.value("SELECT count(*) FROM dc_fts WHERE dc_fts MATCH 'second'"), "1");
 }
 
+// dc_fts keeps no text: a changed record's old terms leave the index only if
+// dc_fts_text gives back exactly the columns the writer indexed. Repeated,
+// empty and non-ASCII values, every column, and "other" elements in between.
+TEST_F(PageWriterTest, AChangeTakesEveryOldTermOutOfTheIndex) {
+  auto record = live_record("oai:x:1", "Alpha");
+  record.dc = {{"title", "Alpha beta", "en"},   {"date", "1999", ""},
+               {"title", "", ""},               {"creator", "Gamma, Delta", ""},
+               {"subject", "Épsilon", ""},      {"publisher", "Zeta press", ""},
+               {"description", "Eta theta", ""}, {"title", "Iota Кыргызстан", ""},
+               {"rights", "Kappa", ""},         {"creator", "Lambda", ""}};
+  store_.write_page(page({record}));
+  SqliteProbe probe(path_);
+  probe.exec("CREATE VIRTUAL TABLE temp.terms USING fts5vocab(main, dc_fts, 'row')");
+  EXPECT_EQ(probe.value("SELECT count(*) FROM temp.terms"), "14");
+
+  store_.write_page(page({live_record("oai:x:1", "Omega")}));
+  EXPECT_EQ(probe.rows("SELECT term FROM temp.terms ORDER BY term"),
+            (std::vector<std::string>{"2024", "doe", "jane", "omega"}));
+  store_.write_page(page({deleted_record("oai:x:1")}));
+  EXPECT_EQ(probe.value("SELECT count(*) FROM temp.terms"), "0");
+}
+
 TEST_F(PageWriterTest, ChangedSetMembershipIsAChange_G5) {
   store_.write_page(page({live_record("oai:x:1", "T", {"a"})}));
   const auto counts = store_.write_page(page({live_record("oai:x:1", "T", {"a", "b"})}));
