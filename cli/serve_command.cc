@@ -1,4 +1,6 @@
 // oaipmh serve: publish the store as an OAI-PMH 2.0 repository over HTTP.
+#include <malloc.h>
+
 #include <chrono>
 #include <cstdio>
 #include <ctime>
@@ -296,6 +298,11 @@ provider::ProviderSettings provider_settings_of(const ServeSettings& settings) {
 }
 
 int run_serve(ServeOptions& options) {
+  // Each response of a ListRecords page is a 260 KB buffer, freed once sent:
+  // glibc would map and unmap such buffers, or trim the heap and fault its
+  // pages back in, for every page. Fixed thresholds keep them in the heap.
+  mallopt(M_MMAP_THRESHOLD, 8 << 20);
+  mallopt(M_TRIM_THRESHOLD, 32 << 20);
   resolve_settings(options);
   const ServeSettings& settings = options.settings;
   const auto [address, port] = split_listen(settings.listen);

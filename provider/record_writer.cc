@@ -180,6 +180,30 @@ void append_about(std::string& out, const store::ServedRecord& record, const Rec
   }
 }
 
+// Which bytes oai::escape_local_identifier() keeps as they are: RFC 2396's
+// uric characters but '%' (OI-2).
+struct KeptBytes {
+  constexpr KeptBytes() {
+    for (int c = 'a'; c <= 'z'; ++c) kept[c] = kept[c - 'a' + 'A'] = true;
+    for (int c = '0'; c <= '9'; ++c) kept[c] = true;
+    for (const char c : std::string_view("-_.!~*'();/?:@&=+$,")) kept[static_cast<unsigned char>(c)] = true;
+  }
+  bool kept[256] = {};
+};
+constexpr KeptBytes kKept;
+
+// Appends oai::escape_local_identifier(identifier): as it is when nothing
+// in it needs escaping, as most identifiers do not.
+void append_local_identifier(std::string& out, std::string_view identifier) {
+  for (const char c : identifier) {
+    if (!kKept.kept[static_cast<unsigned char>(c)]) {
+      out += oai::escape_local_identifier(identifier);
+      return;
+    }
+  }
+  out += identifier;
+}
+
 }  // namespace
 
 std::string our_identifier(std::string_view repository_identifier, std::string_view source,
@@ -229,7 +253,7 @@ void append_header(std::string& out, const store::ServedRecord& record, const Re
   thread_local std::string text;
   text.assign("oai:").append(context.repository_identifier).append(":").append(record.source);
   text += '/';
-  text += oai::escape_local_identifier(record.upstream_identifier);
+  append_local_identifier(text, record.upstream_identifier);
   append_element(out, "identifier", text);
   append_element(out, "datestamp", record.datestamp);
   bool any_set = false;

@@ -7,6 +7,7 @@
 
 #include "provider/oai_handler.h"
 #include "provider/record_writer.h"
+#include "provider/xml_out.h"
 #include "tests/support/sqlite_probe.h"
 #include "tests/support/temp_dir.h"
 
@@ -221,6 +222,39 @@ TEST_F(OaiHandlerTest, EveryFormatHeldIsServed_VLMF2_VLMF3_X14) {
   EXPECT_NE(missing.find("cannotDisseminateFormat"), std::string::npos);
 }
 
+// A page read in two parts (the rest of one second, then later seconds) and
+// its setSpecs read for the whole page at once: every record once, in
+// (datestamp, id) order, each with its own sets, whether the page's ids lie
+// close together or far apart.
+TEST_F(OaiHandlerTest, PagesWithinOneSecondAndAcrossFarIdsKeepOrderAndSets_R1_S4) {
+  std::vector<store::HarvestedRecord> records;
+  for (int n = 0; n < 300; ++n) records.push_back(record(n));
+  write(records);  // one second for all: pages continue within it by id
+  // Records 0-4 and 295-299 first, in one second: ids 295 apart on one page.
+  SqliteProbe(path_).exec(
+      "UPDATE records SET datestamp = '2019-01-01T00:00:00Z' WHERE id <= 5 OR id > 295");
+  std::vector<std::string> order;
+  std::string body = ask({{"verb", "ListRecords"}, {"metadataPrefix", "oai_dc"}});
+  for (int pages = 0; pages < 40; ++pages) {
+    const std::regex pattern(
+        "<identifier>oai:test\\.example\\.org:up/oai:up\\.example\\.org:(\\d+)</identifier>"
+        "<datestamp>[^<]+</datestamp><setSpec>([^<]+)</setSpec></header>");
+    for (auto it = std::sregex_iterator(body.begin(), body.end(), pattern); it != std::sregex_iterator();
+         ++it) {
+      const int n = std::stoi((*it)[1].str());
+      EXPECT_EQ((*it)[2].str(), n % 2 == 0 ? "up:even" : "up:odd") << n;
+      order.push_back((*it)[1].str());
+    }
+    const auto token = token_of(body);
+    if (token.empty()) break;
+    body = ask({{"verb", "ListRecords"}, {"resumptionToken", token}});
+  }
+  std::vector<std::string> expected;
+  for (int n : {0, 1, 2, 3, 4, 295, 296, 297, 298, 299}) expected.push_back(std::to_string(n));
+  for (int n = 5; n < 295; ++n) expected.push_back(std::to_string(n));
+  EXPECT_EQ(order, expected);
+}
+
 TEST(PayloadSchemaLocation, ReplacesAWrongOneAndKeepsTheRest_X14) {
   const std::string payload =
       "<x:r xmlns:x=\"urn:x\" xmlns:i=\"http://www.w3.org/2001/XMLSchema-instance\" a=\"1\" "
@@ -243,6 +277,34 @@ TEST(OurIdentifier, RoundTripsAnyUpstreamIdentifier_AG3_OI2) {
   }
   EXPECT_FALSE(provider::parse_our_identifier("agg.example.org", "oai:other.example.org:src/1"));
   EXPECT_FALSE(provider::parse_our_identifier("agg.example.org", "oai:agg.example.org:nosource"));
+}
+
+// The fast paths for record text must agree with oai's exact functions on
+// anything: every byte value, and UTF-8 sequences right and wrong, placed
+// on either side of the 8- and 16-byte steps.
+TEST(XmlOut, CleanCheckAndEscapingAgreeWithTheExactFunctions_X1) {
+  std::vector<std::string> pieces = {"", "plain ascii text", "&", "<", ">", "\"", "'", "\t", "\n", "\r",
+                                     "\x7F", "\xC2\x80", "\xC3\xA9", "\xE2\x82\xAC", "\xF0\x9F\x98\x80",
+                                     "\xF4\x8F\xBF\xBF", "\xEF\xBF\xBD", "\xEF\xBF\xBE", "\xEF\xBF\xBF",
+                                     "\xED\x9F\xBF", "\xED\xA0\x80", "\xC0\xAF", "\xC1\xBF", "\xE0\x80\xAF",
+                                     "\xE0\x9F\xBF", "\xF0\x8F\xBF\xBF", "\xF4\x90\x80\x80", "\xF5\x80\x80\x80",
+                                     "\x80", "\xBF", "\xC3", "\xE2\x82", "\xF0\x9F\x98", "\xFF"};
+  for (int byte = 0; byte < 256; ++byte) pieces.push_back(std::string(1, static_cast<char>(byte)));
+  for (const auto& piece : pieces) {
+    for (std::size_t pad = 0; pad < 20; ++pad) {
+      for (const std::string& text : {std::string(pad, 'a') + piece, std::string(pad, 'a') + piece + "0123456789abcdefghij"}) {
+        std::string cleaned = text;
+        EXPECT_EQ(provider::is_clean_xml_text(text), oai::remove_illegal_xml_chars(cleaned) == 0)
+            << testing::PrintToString(text);
+        for (const auto context : {oai::XmlContext::kText, oai::XmlContext::kAttribute}) {
+          std::string fast = "x", exact = "x";
+          provider::append_escaped(fast, text, context);
+          oai::append_xml_escaped(exact, text, context);
+          EXPECT_EQ(fast, exact) << testing::PrintToString(text);
+        }
+      }
+    }
+  }
 }
 
 }  // namespace
