@@ -17,11 +17,10 @@ namespace harvester {
 
 // Writes submitted pages to `store` in order on a writer thread, each page
 // whole (Store::write_pages): the pages waiting when the writer is ready go
-// in one transaction. While a pipeline exists, only its
-// thread may use the store: call drain() before using the store directly.
-// A page whose write fails stops the pipeline: the pages before it are
-// written, later ones dropped, and the error is thrown by the next submit()
-// or drain().
+// in one transaction. While a pipeline exists, only its thread may use the
+// store: call drain() before using the store directly. A page whose write
+// fails stops the pipeline: the pages before it are written, later ones
+// dropped, and the error is thrown by the next submit() or drain().
 class PagePipeline {
  public:
   // Called on the writer thread after each page is committed.

@@ -228,9 +228,6 @@ class PageWriter {
         planned.existing = Existing{find.column_int(0), find.column_text(1), find.column_int(2) != 0};
       }
       find.reset();
-      if (planned.existing && planned.existing->hash != prepared->hash) {
-        remember_indexed_text(planned.existing->id);
-      }
       plan.push_back(std::move(planned));
     }
     return plan;
@@ -253,6 +250,8 @@ class PageWriter {
     }
     count(planned);
     check_dublin_core(record);
+    // Read before the upsert replaces records.dc, which dc_fts_text reads.
+    if (planned.existing) remember_indexed_text(planned.existing->id);
     auto& upsert = db_.statement(
         "INSERT INTO records (source_id, upstream_identifier, metadata_prefix, "
         "upstream_datestamp, datestamp, deleted, metadata, about, dc, content_hash, harvest_date) "

@@ -133,6 +133,18 @@ TEST_F(PageWriterTest, AChangeTakesEveryOldTermOutOfTheIndex) {
   EXPECT_EQ(probe.value("SELECT count(*) FROM temp.terms"), "0");
 }
 
+// The page's last occurrence wins: here it equals what the store holds, so
+// the record is unchanged, and so is its entry in the index.
+TEST_F(PageWriterTest, IdentifierTwiceEndingUnchangedKeepsItsText) {
+  store_.write_page(page({live_record("oai:x:1", "Kept")}));
+  const auto counts = store_.write_page(
+      page({live_record("oai:x:1", "Passing"), live_record("oai:x:1", "Kept")}));
+  EXPECT_EQ(counts.unchanged, 1);
+  SqliteProbe probe(path_);
+  EXPECT_EQ(probe.value("SELECT count(*) FROM dc_fts WHERE dc_fts MATCH 'kept'"), "1");
+  EXPECT_EQ(probe.value("SELECT count(*) FROM dc_fts WHERE dc_fts MATCH 'passing'"), "0");
+}
+
 TEST_F(PageWriterTest, ChangedSetMembershipIsAChange_G5) {
   store_.write_page(page({live_record("oai:x:1", "T", {"a"})}));
   const auto counts = store_.write_page(page({live_record("oai:x:1", "T", {"a", "b"})}));
