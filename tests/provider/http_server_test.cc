@@ -518,6 +518,53 @@ TEST(HttpServer, BusyGets503WithRetryAfter_H7) {
   EXPECT_EQ(fetch(server.url("/echo")).status, 200);  // the slot is free again
 }
 
+// Without handler threads (what serve uses) each io thread calls the handler
+// itself; connections are given to the io threads in turn, so the second
+// connection is served by the thread the first one's handler does not hold.
+ServerLimits inline_limits() {
+  ServerLimits limits = test_limits();
+  limits.handler_threads = 0;
+  return limits;
+}
+
+TEST(HttpServer, WithoutHandlerThreadsBusyGets503WithRetryAfter_H7) {
+  ServerLimits limits = inline_limits();
+  limits.max_in_flight = 1;
+  limits.retry_after_seconds = 7;
+  SlowGate gate;
+  TestServer server(limits, echo_handler(&gate));
+  auto slow = std::async(std::launch::async, [&] { return fetch(server.url("/slow")); });
+  ASSERT_TRUE(wait_until([&] { return gate.entered > 0; }, 3s));
+  const Reply busy = fetch(server.url("/slow"));
+  gate.released = true;
+  EXPECT_EQ(busy.status, 503);
+  EXPECT_EQ(busy.headers.at("retry-after"), "7");
+  EXPECT_EQ(slow.get().status, 200);
+  EXPECT_EQ(gate.entered, 1);
+  const Reply gzip = fetch(server.url("/big"), {"", "", {"Accept-Encoding: gzip"}});
+  EXPECT_EQ(gzip.headers.at("content-encoding"), "gzip");
+  EXPECT_EQ(inflate_all(gzip.body, 15 + 16), big_body());
+}
+
+TEST(HttpServer, WithoutHandlerThreadsStopLetsTheRequestInFlightFinish) {
+  SlowGate gate;
+  TestServer server(inline_limits(), echo_handler(&gate));
+  auto slow = std::async(std::launch::async, [&] { return fetch(server.url("/slow")); });
+  ASSERT_TRUE(wait_until([&] { return gate.entered > 0; }, 3s));
+  RawClient idle(server.port());  // served by the other io thread
+  idle.send_all(kGet);
+  idle.read_responses(1);
+  server.server().stop();
+  idle.read_until_closed(2s);
+  EXPECT_TRUE(idle.eof());
+  EXPECT_FALSE(server.run_returned_within(100ms));
+  gate.released = true;
+  const Reply reply = slow.get();
+  EXPECT_EQ(reply.status, 200);
+  EXPECT_EQ(reply.headers.at("connection"), "close");
+  EXPECT_TRUE(server.run_returned_within(2s));
+}
+
 // ---------------------------------------------------------------- compression
 
 TEST(HttpServer, GzipWhenAccepted_H8) {
