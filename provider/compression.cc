@@ -121,9 +121,12 @@ class Deflater {
 
   std::string compress(std::string_view data) {
     if (deflateReset(&stream_) != Z_OK) throw std::runtime_error("zlib: deflateReset failed");
-    std::string out;
-    // Fed in slices because avail_in and avail_out are 32-bit; one slice,
-    // and so one deflate call into a buffer large enough for it, below 1 GB.
+    // Compressed into this stream's buffer, sized for the worst case, then
+    // copied out: a fresh 230 KB string a page would be zero-filled,
+    // allocated and freed for the 16 KB that deflate actually writes.
+    std::size_t produced = 0;
+    // Fed in slices because avail_in and avail_out are 32-bit; below 1 GB,
+    // one slice and one deflate call.
     constexpr std::size_t kSlice = 1 << 30;
     int status = Z_OK;
     std::size_t offset = 0;
@@ -135,20 +138,26 @@ class Deflater {
       const int flush = offset == data.size() ? Z_FINISH : Z_NO_FLUSH;
       const std::size_t bound = deflateBound(&stream_, static_cast<uLong>(slice));
       do {
-        const std::size_t used = out.size();
-        out.resize(used + bound);
-        stream_.next_out = reinterpret_cast<Bytef*>(out.data() + used);
+        if (buffer_.size() < produced + bound) buffer_.resize(produced + bound);
+        stream_.next_out = reinterpret_cast<Bytef*>(buffer_.data() + produced);
         stream_.avail_out = static_cast<uInt>(bound);
         status = deflate(&stream_, flush);
-        out.resize(used + bound - stream_.avail_out);
+        produced += bound - stream_.avail_out;
       } while (stream_.avail_out == 0);
     } while (offset < data.size());
     if (status != Z_STREAM_END) throw std::runtime_error("zlib: deflate did not finish");
+    std::string out(buffer_.data(), produced);
+    if (buffer_.size() > kKeptBufferBytes) {
+      buffer_.clear();
+      buffer_.shrink_to_fit();  // a huge body's buffer is not kept
+    }
     return out;
   }
 
  private:
+  static constexpr std::size_t kKeptBufferBytes = 4 << 20;
   z_stream stream_{};
+  std::vector<char> buffer_;  // deflate's output, reused
 };
 
 std::string zlib_compress(std::string_view data, int window_bits) {
