@@ -2,8 +2,10 @@
 #ifndef CLI_CONFIGURATION_H_
 #define CLI_CONFIGURATION_H_
 
+#include <algorithm>
 #include <stdexcept>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "harvester/source_harvest.h"
@@ -34,7 +36,9 @@ struct ServeSettings {
   std::string token_key_file;  // empty: the key the store was created with
   int records_per_page = 100;
   int identifiers_per_page = 500;
-  int threads = 4;
+  // One event loop a core: more only take turns on the cores (and at 4 on 2
+  // cores a 64-connection ListRecords p99 was 94-102 ms instead of 29-58).
+  int threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   int max_in_flight = 64;
   int max_connections = 1024;
   int request_timeout = 30;  // seconds
