@@ -10,7 +10,7 @@ packages=(
   g++ cmake make pkg-config
   # libraries (docs/architecture.md says what each is for)
   libcurl4-openssl-dev libxml2-dev libboost1.81-dev libboost-url1.81-dev
-  libsqlite3-dev zlib1g-dev libssl-dev libtomlplusplus-dev libcli11-dev
+  libsqlite3-dev zlib1g-dev libdeflate-dev libssl-dev libtomlplusplus-dev libcli11-dev
   libspdlog-dev libfmt-dev nlohmann-json3-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   # tools the tests and docs use: the sqlite3 shell; xmllint (independent
