@@ -420,12 +420,7 @@ class PageWriter {
 
 }  // namespace
 
-PageCounts Store::write_page(const HarvestedPage& page) {
-  sqlite::Transaction transaction(impl_->connection);
-  const PageCounts counts = PageWriter(*impl_, page).write();
-  transaction.commit();
-  return counts;
-}
+PageCounts Store::write_page(const HarvestedPage& page) { return write_pages({&page}).front(); }
 
 void prepare_page(HarvestedPage& page) {
   page.prepared = std::make_shared<const PreparedRecords>(prepare(page.records));
