@@ -73,8 +73,9 @@ namespace {
 struct PlainBytes {
   constexpr PlainBytes() {
     for (int c = 0x20; c < 0x7F; ++c) text[c] = attribute[c] = true;
-    text['&'] = text['<'] = text['>'] = false;
-    attribute['&'] = attribute['<'] = attribute['>'] = attribute['"'] = false;
+    // unsigned char subscripts: clang's -Wchar-subscripts refuses plain char.
+    for (const unsigned char c : {'&', '<', '>'}) text[c] = attribute[c] = false;
+    attribute[static_cast<unsigned char>('"')] = false;
   }
   bool text[256] = {};
   bool attribute[256] = {};
