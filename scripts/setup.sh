@@ -20,6 +20,9 @@ packages=(
   # what scripts/bench.sh runs beside oaipmh: the load generator, the static
   # file server it compares the provider with, GNU time for peak RSS
   wrk nginx-light time
+  # reliability (docs/reliability.md): libFuzzer comes with clang and its
+  # runtime; the crash-recovery test mounts a small tmpfs (util-linux)
+  clang-14 libclang-rt-14-dev util-linux
 )
 
 missing=()
