@@ -2,16 +2,24 @@
 
 #include <toml++/toml.h>
 
+#include <cmath>
+#include <cstdint>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <set>
 #include <sstream>
+#include <utility>
 
 #include "oai/identifier.h"
 #include "oai/set_spec.h"
 
 namespace cli {
 namespace {
+
+// The longest delay a configuration may give, about 31 years: far more than
+// anyone means, far less than what overflows std::chrono::milliseconds.
+constexpr std::int64_t kMaxSeconds = 1'000'000'000;
 
 // Reads the keys of one TOML table, checking types, and afterwards that it
 // held no key nobody asked for (a misspelt key is an error, not a silence).
@@ -34,10 +42,18 @@ class TableReader {
       target = *node->value<bool>();
     } else if constexpr (std::is_same_v<T, double>) {
       if (!node->is_number()) fail(key, "a number");
+      // TOML allows inf and nan, which no delay or timeout can be.
+      if (!std::isfinite(*node->value<double>())) fail(key, "a finite number");
       target = *node->value<double>();
     } else {
       if (!node->is_integer()) fail(key, "a whole number");
-      target = static_cast<T>(*node->value<std::int64_t>());
+      const std::int64_t value = *node->value<std::int64_t>();
+      // Not silently cut to a narrower type (4294967297 workers is not 1).
+      if (!std::in_range<T>(value)) {
+        fail(key, "a whole number from " + std::to_string(std::numeric_limits<T>::min()) + " to " +
+                      std::to_string(std::numeric_limits<T>::max()));
+      }
+      target = static_cast<T>(value);
     }
   }
 
@@ -59,6 +75,10 @@ class TableReader {
     double seconds = static_cast<double>(target.count()) / 1000.0;
     read(key, seconds);
     if (seconds < 0) fail(key, "zero or more seconds");
+    // Beyond this the milliseconds would not fit (found by fuzz/configuration_fuzzer.cc).
+    if (seconds > static_cast<double>(kMaxSeconds)) {
+      fail(key, "at most " + std::to_string(kMaxSeconds) + " seconds");
+    }
     target = std::chrono::milliseconds(static_cast<std::int64_t>(seconds * 1000.0));
   }
 
