@@ -161,7 +161,7 @@ RANDOM=$seed
 spread_ms=$((2 * reference_ms / kills + 1))
 inside=0 between=0 written=0 finished=0
 # A run that commits nothing before its kill makes no progress (the first
-# transaction after a restart can be long: FTS5 merging its index segments);
+# transaction after a restart can outlast the spread);
 # each run in a row without progress doubles the spread.
 held=0 stalled=0
 for ((kill = 1; kill <= kills; kill++)); do
