@@ -13,16 +13,24 @@ struct Transfer {
   HttpResponse* response;
   std::uint64_t limit;
   bool over_limit = false;
+  std::string location;  // the last Location header: where a refused redirect pointed
 };
 
 std::size_t on_body(char* data, std::size_t size, std::size_t count, void* user) {
   auto& transfer = *static_cast<Transfer*>(user);
+  std::string& body = transfer.response->body;
   const std::size_t bytes = size * count;
-  if (transfer.response->body.size() + bytes > transfer.limit) {
+  if (body.size() + bytes > transfer.limit) {
     transfer.over_limit = true;
     return 0;  // makes libcurl fail with CURLE_WRITE_ERROR
   }
-  transfer.response->body.append(data, bytes);
+  // Grow by doubling, but never reserve past the limit: a body just under
+  // it costs the limit, not twice (std::string's own growth could).
+  if (body.size() + bytes > body.capacity()) {
+    body.reserve(std::min<std::uint64_t>(std::max(body.size() + bytes, 2 * body.capacity()),
+                                         transfer.limit));
+  }
+  body.append(data, bytes);
   return bytes;
 }
 
@@ -33,7 +41,8 @@ std::string trim(std::string text) {
 }
 
 std::size_t on_header(char* data, std::size_t size, std::size_t count, void* user) {
-  auto& response = *static_cast<HttpResponse*>(user);
+  auto& transfer = *static_cast<Transfer*>(user);
+  auto& response = *transfer.response;
   const std::string line(data, size * count);
   if (line.rfind("HTTP/", 0) == 0) response.retry_after.reset();  // a new response (redirect)
   const auto colon = line.find(':');
@@ -42,8 +51,41 @@ std::size_t on_header(char* data, std::size_t size, std::size_t count, void* use
     std::transform(name.begin(), name.end(), name.begin(),
                    [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
     if (name == "retry-after") response.retry_after = trim(line.substr(colon + 1));
+    if (name == "location") transfer.location = trim(line.substr(colon + 1)).substr(0, 200);
   }
   return size * count;
+}
+
+// The size limit for people: "8 MiB" rather than a byte count.
+std::string describe_limit(std::uint64_t bytes) {
+  if (bytes % (1u << 20) == 0) return std::to_string(bytes >> 20) + " MiB";
+  return std::to_string(bytes) + " bytes";
+}
+
+// A message for a failed transfer that says what the server did.
+std::string describe_failure(CURLcode code, const char* error, const Transfer& transfer,
+                             const HttpOptions& options) {
+  switch (code) {
+    case CURLE_UNSUPPORTED_PROTOCOL:
+      if (!transfer.location.empty()) {
+        return "refused a redirect to " + transfer.location + ": only http and https are followed";
+      }
+      break;
+    case CURLE_TOO_MANY_REDIRECTS:
+      return "more than " + std::to_string(options.max_redirects) + " redirects (the last to " +
+             transfer.location + "): a redirect loop?";
+    case CURLE_FILESIZE_EXCEEDED:
+      return "the response is larger than the limit of " +
+             describe_limit(options.max_response_bytes) + " (max_response_mb)";
+    default:
+      break;
+  }
+  std::string message = error[0] != 0 ? error : curl_easy_strerror(code);
+  // libcurl says "Operation too slow" for a stalled transfer: name it a timeout.
+  if (code == CURLE_OPERATION_TIMEDOUT && message.find("timed out") == std::string::npos) {
+    message = "timed out: " + message;
+  }
+  return message;
 }
 
 bool is_retryable(CURLcode code) {
@@ -79,7 +121,7 @@ HttpResponse HttpClient::get(const std::string& url) {
   CURL* curl = static_cast<CURL*>(curl_);
   curl_easy_reset(curl);  // keeps the connection cache: the next request reuses it
   HttpResponse response;
-  Transfer transfer{&response, options_.max_response_bytes};
+  Transfer transfer{&response, options_.max_response_bytes, false, {}};
   char error[CURL_ERROR_SIZE] = {};
   curl_slist* headers = nullptr;
   if (!options_.from.empty()) headers = curl_slist_append(headers, ("From: " + options_.from).c_str());
@@ -99,22 +141,22 @@ HttpResponse HttpClient::get(const std::string& url) {
   curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_body);
   curl_easy_setopt(curl, CURLOPT_WRITEDATA, &transfer);
   curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, on_header);
-  curl_easy_setopt(curl, CURLOPT_HEADERDATA, &response);
+  curl_easy_setopt(curl, CURLOPT_HEADERDATA, &transfer);
+  // Refuses a Content-Length over the limit before any of the body comes
+  // (the wire size: a compressed body is checked again as it is decoded).
+  curl_easy_setopt(curl, CURLOPT_MAXFILESIZE_LARGE,
+                   static_cast<curl_off_t>(options_.max_response_bytes));
   curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, error);
   const CURLcode code = curl_easy_perform(curl);
   curl_slist_free_all(headers);
   if (code != CURLE_OK) {
     if (transfer.over_limit) {
-      throw TransportError("response larger than " + std::to_string(options_.max_response_bytes) +
-                               " bytes (after decoding)",
+      throw TransportError("the response is larger than the limit of " +
+                               describe_limit(options_.max_response_bytes) +
+                               " (max_response_mb), after decoding",
                            false);
     }
-    std::string message = error[0] != 0 ? error : curl_easy_strerror(code);
-    // libcurl says "Operation too slow" for a stalled transfer: name it a timeout.
-    if (code == CURLE_OPERATION_TIMEDOUT && message.find("timed out") == std::string::npos) {
-      message = "timed out: " + message;
-    }
-    throw TransportError(message, is_retryable(code));
+    throw TransportError(describe_failure(code, error, transfer, options_), is_retryable(code));
   }
   curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &response.status);
   const char* content_type = nullptr;
