@@ -61,14 +61,23 @@ struct Response {
   std::size_t illegal_characters_removed = 0;  // from the raw bytes, before parsing
 };
 
+// The most XML nodes (elements, attributes, text, comments) one record, or
+// any other element read whole, may have. Parsed, a node takes about 150
+// bytes, so this bounds one record's tree to about 40 MB however it is
+// written (a record of empty elements has a node every four bytes); real
+// records have hundreds to a few thousand.
+inline constexpr std::int64_t kMaxExpandedNodes = 250'000;
+
 // Reads `body`, the bytes of one response (not copied unless characters
 // must be removed). `http_charset` is the charset of
 // the HTTP Content-Type, used only when the document declares no encoding and
 // has no byte-order mark (then UTF-8). Characters illegal in XML 1.0 (raw or
 // as character references) are removed and counted first. No DTD is allowed,
 // no entity is expanded and nothing is loaded from disk or network. Throws
-// ResponseError when the body is not an OAI-PMH response.
-Response read_response(std::string_view body, std::string_view http_charset = "");
+// ResponseError when the body is not an OAI-PMH response, or when a record
+// (or Identify, or an error) has more than `max_expanded_nodes` nodes.
+Response read_response(std::string_view body, std::string_view http_charset = "",
+                       std::int64_t max_expanded_nodes = kMaxExpandedNodes);
 
 }  // namespace harvester
 
