@@ -57,11 +57,15 @@ constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
 // up to this much late. One timer a loop instead of one per operation.
 constexpr auto kSweepInterval = std::chrono::milliseconds(100);
 constexpr auto kNoDeadline = Clock::time_point::max();
+// Room in a connection's read buffer beyond max_header_bytes.
+constexpr std::size_t kMaxBufferedBodyBytes = 128 * 1024;
+// The first read of a request.
+constexpr std::size_t kFirstReadBytes = 4096;
 
 // One accepted connection. It belongs to one loop (one io_context run by one
 // thread): everything that touches it runs on that thread, so it needs no
 // strand and no lock.
-struct Connection {
+struct Connection : std::enable_shared_from_this<Connection> {
   explicit Connection(tcp::socket s) : socket(std::move(s)) {}
   tcp::socket socket;
   std::string client;                // "address:port" of the peer
@@ -70,6 +74,12 @@ struct Connection {
   // then and sets timed_out. kNoDeadline while the handler runs.
   Clock::time_point deadline = kNoDeadline;
   bool timed_out = false;
+  // The server's list of evictable connections (no whole request header
+  // yet), oldest first; guarded by the server's mutex, not by the loop.
+  Connection* older = nullptr;
+  Connection* newer = nullptr;
+  bool evictable = false;  // in that list
+  bool evicted = false;    // closed to admit another; it no longer counts
 };
 
 // One io thread: its own io_context (and so its own epoll set), the
@@ -85,11 +95,22 @@ struct Loop {
   bool sweeping = false;                        // sweeper armed
 };
 
-enum class ReadResult { kRequest, kClosed, kTimeout, kHeaderTooLarge, kBodyTooLarge, kMalformed };
+enum class ReadResult {
+  kRequest,
+  kClosed,
+  kTimeout,
+  kRequestLineTooLong,
+  kHeaderTooLarge,
+  kBodyTooLarge,
+  kMalformed
+};
 
 ReadResult classify(const ErrorCode& ec) {
   if (ec == http::error::header_limit) return ReadResult::kHeaderTooLarge;
-  if (ec == http::error::body_limit) return ReadResult::kBodyTooLarge;
+  // The buffer's own limit: a chunk header that never ends, say.
+  if (ec == http::error::body_limit || ec == http::error::buffer_overflow) {
+    return ReadResult::kBodyTooLarge;
+  }
   if (ec == http::error::end_of_stream || ec == http::error::partial_message) {
     return ReadResult::kClosed;
   }
@@ -133,6 +154,15 @@ std::pair<std::string, std::string> split_target(std::string_view target) {
   const auto question = target.find('?');
   if (question == std::string_view::npos) return {std::string(target), ""};
   return {std::string(target.substr(0, question)), std::string(target.substr(question + 1))};
+}
+
+// Whether the buffer holds the end of a request line within `limit` bytes:
+// a header over the limit without one has a request line (a URI) too long.
+bool has_request_line(const beast::flat_buffer& buffer, std::size_t limit) {
+  const auto data = buffer.data();
+  const std::string_view text(static_cast<const char*>(data.data()),
+                              std::min(data.size(), limit));
+  return text.find('\n') != std::string_view::npos;
 }
 
 // The content coding to apply for this request (H-8). No Accept-Encoding:
@@ -230,7 +260,11 @@ class HttpServer::Impl {
   void begin_stop();
   void close_all();
   std::shared_ptr<Connection> admit(tcp::socket socket);
+  bool evict_oldest_idle();
   void forget(const std::shared_ptr<Connection>& connection);
+  bool mark_evictable(Connection& connection);
+  bool mark_busy(Connection& connection);
+  void unlink(Connection& connection);
   void sweep(Loop& loop);
   asio::awaitable<void> accept_loop();
   asio::awaitable<void> serve(std::shared_ptr<Connection> connection, Loop& loop);
@@ -260,8 +294,12 @@ class HttpServer::Impl {
   // unused, and the handler runs on the loop that read the request.
   std::optional<asio::thread_pool> handler_pool_;
   std::vector<std::unique_ptr<Loop>> loops_;  // limits_.threads of them
-  std::mutex mutex_;                          // guards connections_
+  std::mutex mutex_;  // guards connections_ and everything up to the next blank line
   std::set<std::shared_ptr<Connection>> connections_;
+  std::size_t evicted_pending_ = 0;  // evicted, still in connections_ until their session ends
+  Connection* oldest_evictable_ = nullptr;
+  Connection* newest_evictable_ = nullptr;
+
   std::size_t next_loop_ = 0;                 // round-robin; only accept_loop() touches it
   asio::io_context control_;                  // acceptor, signals, grace timer: run() runs it
   tcp::acceptor acceptor_;
@@ -362,7 +400,8 @@ std::shared_ptr<Connection> HttpServer::Impl::admit(tcp::socket socket) {
                          std::to_string(peer.port());
   }
   std::lock_guard lock(mutex_);
-  if (ec || stopping_ || connections_.size() >= limits_.max_connections) {
+  const bool full = connections_.size() - evicted_pending_ >= limits_.max_connections;
+  if (ec || stopping_ || (full && !(limits_.evict_idle_at_limit && evict_oldest_idle()))) {
     connection->socket.close(ec);  // over the limit: close at once, no response
     return nullptr;
   }
@@ -370,8 +409,57 @@ std::shared_ptr<Connection> HttpServer::Impl::admit(tcp::socket socket) {
   return connection;
 }
 
+// Under mutex_. Closes the connection that has been evictable longest, on
+// its own loop; false when there is none.
+bool HttpServer::Impl::evict_oldest_idle() {
+  Connection* victim = oldest_evictable_;
+  if (victim == nullptr) return false;
+  unlink(*victim);
+  victim->evicted = true;
+  ++evicted_pending_;
+  asio::post(victim->socket.get_executor(), [victim = victim->shared_from_this()] {
+    ErrorCode ignored;
+    victim->socket.close(ignored);
+  });
+  return true;
+}
+
+// Under mutex_: takes `connection` out of the evictable list, if in it.
+void HttpServer::Impl::unlink(Connection& connection) {
+  if (!connection.evictable) return;
+  (connection.older ? connection.older->newer : oldest_evictable_) = connection.newer;
+  (connection.newer ? connection.newer->older : newest_evictable_) = connection.older;
+  connection.older = connection.newer = nullptr;
+  connection.evictable = false;
+}
+
+// The connection waits for a request, or for the rest of its header: it may
+// be evicted from now on. False when it was evicted already (it is closing).
+bool HttpServer::Impl::mark_evictable(Connection& connection) {
+  if (!limits_.evict_idle_at_limit) return true;
+  std::lock_guard lock(mutex_);
+  if (connection.evicted) return false;
+  if (connection.evictable) return true;
+  connection.older = newest_evictable_;
+  (newest_evictable_ ? newest_evictable_->newer : oldest_evictable_) = &connection;
+  newest_evictable_ = &connection;
+  connection.evictable = true;
+  return true;
+}
+
+// The connection has a whole request header: it is not evicted any more.
+// False when it was evicted before (it is closing).
+bool HttpServer::Impl::mark_busy(Connection& connection) {
+  if (!limits_.evict_idle_at_limit) return true;
+  std::lock_guard lock(mutex_);
+  unlink(connection);
+  return !connection.evicted;
+}
+
 void HttpServer::Impl::forget(const std::shared_ptr<Connection>& connection) {
   std::lock_guard lock(mutex_);
+  unlink(*connection);
+  if (connection->evicted) --evicted_pending_;
   connections_.erase(connection);
   // The last connection is gone: no need to wait out the grace period.
   if (stopping_ && connections_.empty()) asio::post(control_, [this] { grace_timer_.cancel(); });
@@ -410,6 +498,7 @@ asio::awaitable<void> HttpServer::Impl::accept_loop() {
     }
     ErrorCode ignored;
     socket.set_option(tcp::no_delay(true), ignored);
+    socket.non_blocking(true, ignored);  // see wait_for_request
     if (auto connection = admit(tcp::socket(std::move(socket)))) {
       asio::co_spawn(loop.io, serve(std::move(connection), loop), asio::detached);
     }
@@ -436,12 +525,15 @@ asio::awaitable<void> HttpServer::Impl::serve(std::shared_ptr<Connection> connec
     loop.sweeper.expires_after(kSweepInterval);
     loop.sweeper.async_wait([this, &loop](const ErrorCode&) { sweep(loop); });
   }
-  beast::flat_buffer buffer;
+  // Bounded: a whole header, then the body passes through in reads of up to
+  // 64 KiB (Beast's read size). Only a chunk header that never ends fills it.
+  beast::flat_buffer buffer(limits_.max_header_bytes + kMaxBufferedBodyBytes);
   // A new connection owes its first request within request_timeout of the
   // accept; later requests get idle_timeout to start and request_timeout
   // from their first byte.
   Clock::time_point deadline = Clock::now() + limits_.request_timeout;
   for (bool first = true;; first = false) {
+    if (!mark_evictable(*connection)) break;
     const auto wait_until = first ? deadline : Clock::now() + limits_.idle_timeout;
     if (buffer.size() == 0 && !co_await wait_for_request(*connection, buffer, wait_until)) break;
     Exchange exchange;
@@ -470,7 +562,20 @@ asio::awaitable<bool> HttpServer::Impl::wait_for_request(Connection& connection,
   connection.waiting_for_request = true;
   if (stopping_) co_return false;
   connection.deadline = deadline;
-  auto [ec, n] = co_await connection.socket.async_read_some(buffer.prepare(4096), kNoThrow);
+  // The socket is non-blocking: read what is there, else wait without a
+  // buffer, so that 10,000 idle connections do not pin 4 KiB each.
+  ErrorCode ec;
+  std::size_t n = 0;
+  for (;;) {
+    n = connection.socket.read_some(buffer.prepare(kFirstReadBytes), ec);
+    if (ec != asio::error::would_block && ec != asio::error::try_again) break;
+    buffer.shrink_to_fit();
+    auto [wait_ec] = co_await connection.socket.async_wait(tcp::socket::wait_read, kNoThrow);
+    if (wait_ec) {
+      ec = wait_ec;
+      break;
+    }
+  }
   connection.deadline = kNoDeadline;
   connection.waiting_for_request = false;
   if (ec) co_return false;
@@ -493,9 +598,24 @@ asio::awaitable<ReadResult> HttpServer::Impl::read_request(Connection& connectio
   } clear{connection};
   auto [header_ec, header_bytes] =
       co_await http::async_read_header(connection.socket, buffer, parser, kNoThrow);
+  if (!mark_busy(connection)) co_return ReadResult::kClosed;  // evicted meanwhile
+  // The parser consumes the request line once it has it whole; until then
+  // the buffer still starts with it.
+  if (header_ec == http::error::header_limit && parser.get().target().empty() &&
+      !has_request_line(buffer, limits_.max_header_bytes)) {
+    co_return ReadResult::kRequestLineTooLong;
+  }
   if (header_ec) co_return connection.timed_out ? ReadResult::kTimeout : classify(header_ec);
-  if (parser.is_done()) co_return ReadResult::kRequest;
   const auto& request = parser.get();
+  // A coding other than chunked alone leaves the body's length unknown (or
+  // needs a decoder we lack): RFC 9112 6.3 says 400 and close, which also
+  // keeps a proxy in front of us and this server from framing it apart.
+  if (request.count(http::field::transfer_encoding) > 0 &&
+      !(request.count(http::field::transfer_encoding) == 1 &&
+        beast::iequals(request[http::field::transfer_encoding], "chunked"))) {
+    co_return ReadResult::kMalformed;
+  }
+  if (parser.is_done()) co_return ReadResult::kRequest;
   if (request.version() >= 11 && beast::iequals(request[http::field::expect], "100-continue")) {
     // The client waits for this before sending the body (curl does above 1 KiB).
     auto [sent_ec, sent] =
@@ -518,6 +638,9 @@ asio::awaitable<void> HttpServer::Impl::answer(ReadResult result, RequestParser&
   switch (result) {
     case ReadResult::kTimeout:
       exchange.response = text_response(408, "Request Timeout: the request took too long");
+      co_return;
+    case ReadResult::kRequestLineTooLong:
+      exchange.response = text_response(414, "URI Too Long");
       co_return;
     case ReadResult::kHeaderTooLarge:
       exchange.response = text_response(431, "Request Header Fields Too Large");

@@ -67,13 +67,23 @@ struct ExchangeSummary {
 using ExchangeObserver = std::function<void(const ExchangeSummary&)>;
 
 struct ServerLimits {
-  std::size_t max_header_bytes = 8 * 1024;   // request line + fields; beyond: 431
+  // Request line + fields; beyond: 431, or 414 when the request line alone
+  // does not fit.
+  std::size_t max_header_bytes = 8 * 1024;
   std::size_t max_body_bytes = 64 * 1024;    // beyond: 413
   std::chrono::seconds request_timeout{30};  // to read one whole request; beyond: 408
   std::chrono::seconds idle_timeout{60};     // keep-alive connection waiting for a request
   std::chrono::seconds write_timeout{60};    // to write one whole response
   std::chrono::seconds stop_grace{5};        // stop(): how long requests in flight may finish
-  std::size_t max_connections = 1024;        // beyond: new connections are closed at once
+  std::size_t max_connections = 1024;        // beyond: see evict_idle_at_limit
+  // At max_connections, a new connection closes the one that has waited
+  // longest without a whole request header (idle keep-alive, never sent a
+  // byte, or still trickling its header in), as nginx reuses its idle
+  // connections: a crowd of idle or slow clients cannot lock honest ones
+  // out. The evicted one is closed without a response. When false, or when
+  // every connection is busy with a request, the new connection is closed at
+  // once instead.
+  bool evict_idle_at_limit = false;
   std::size_t max_in_flight = 64;  // requests queued for or in the handler; beyond: 503 (H-7)
   int retry_after_seconds = 5;     // the Retry-After of that 503
   // io threads, each with its own event loop and its share of the
