@@ -1,5 +1,6 @@
 // oaipmh serve: publish the store as an OAI-PMH 2.0 repository over HTTP.
 #include <malloc.h>
+#include <sys/resource.h>
 
 #include <chrono>
 #include <cstdio>
@@ -280,6 +281,8 @@ provider::ServerLimits server_limits(const ServeSettings& settings) {
   limits.handler_threads = 0;
   limits.max_in_flight = static_cast<std::size_t>(settings.max_in_flight);
   limits.max_connections = static_cast<std::size_t>(settings.max_connections);
+  // A crowd of idle or slowloris connections must not lock harvesters out.
+  limits.evict_idle_at_limit = true;
   limits.request_timeout = std::chrono::seconds(settings.request_timeout);
   limits.idle_timeout = std::chrono::seconds(settings.idle_timeout);
   limits.retry_after_seconds = settings.retry_after;
@@ -295,6 +298,20 @@ provider::ProviderSettings provider_settings_of(const ServeSettings& settings) {
   provider_settings.records_per_page = settings.records_per_page;
   provider_settings.identifiers_per_page = settings.identifiers_per_page;
   return provider_settings;
+}
+
+// Raises the soft limit on open files to the hard one: each connection is a
+// descriptor, and the default soft limit (often 1024) is below
+// max_connections plus the store's files. Returns the limit now in force.
+rlim_t raise_open_files_limit() {
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0) return 0;
+  if (limit.rlim_cur < limit.rlim_max) {
+    rlimit raised = limit;
+    raised.rlim_cur = limit.rlim_max;
+    if (setrlimit(RLIMIT_NOFILE, &raised) == 0) return raised.rlim_cur;
+  }
+  return limit.rlim_cur;
 }
 
 int run_serve(ServeOptions& options) {
@@ -327,6 +344,14 @@ int run_serve(ServeOptions& options) {
                provider_settings.base_url.c_str(), options.store.c_str(),
                settings.metrics ? ", metrics at /metrics" : "",
                settings.healthz ? ", health check at /healthz" : "");
+  const rlim_t open_files = raise_open_files_limit();
+  // Connections beyond the descriptors left fail at accept; say so.
+  const bool too_few = open_files != RLIM_INFINITY &&
+                       open_files < static_cast<rlim_t>(settings.max_connections) + 64;
+  std::fprintf(stderr, "%s oaipmh serve: open files limit %llu, max_connections %d%s\n",
+               utc_now().c_str(), static_cast<unsigned long long>(open_files),
+               settings.max_connections,
+               too_few ? " (too few descriptors: raise the hard limit, e.g. LimitNOFILE=)" : "");
   server.run(/*handle_signals=*/true);
   std::fprintf(stderr, "%s oaipmh serve: stopped\n", utc_now().c_str());
   return kExitOk;
