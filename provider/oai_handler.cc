@@ -1,6 +1,7 @@
 #include "provider/oai_handler.h"
 
 #include <algorithm>
+#include <cctype>
 #include <variant>
 
 #include "oai/datestamp.h"
@@ -359,6 +360,51 @@ std::string log_detail(const RawArguments& arguments) {
   return detail.empty() ? "-" : detail;
 }
 
+bool is_uri_character(unsigned char c) {
+  if (c >= 0x80) return true;  // an IRI's: schema validators map them to %-escapes
+  if (std::isalnum(c)) return true;
+  return std::string_view("-._~:/?#@!$&'()*+,;=%").find(static_cast<char>(c)) !=
+         std::string_view::npos;
+}
+
+// Whether `text` is a URI reference (RFC 3986) the schema's xs:anyURI takes:
+// URI characters only ('[' and ']' left out: they only serve IPv6 hosts),
+// '%' followed by two hex digits, one '#' at most, and no ':' in the first
+// segment of a reference without a scheme.
+bool is_uri_reference(std::string_view text) {
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    if (!is_uri_character(c)) return false;
+    if (c == '%' && (i + 2 >= text.size() || !std::isxdigit(static_cast<unsigned char>(text[i + 1])) ||
+                     !std::isxdigit(static_cast<unsigned char>(text[i + 2])))) {
+      return false;
+    }
+  }
+  if (std::count(text.begin(), text.end(), '#') > 1) return false;
+  const auto colon = text.find(':');
+  if (colon == std::string_view::npos || colon > text.find_first_of("/?#")) return true;
+  const std::string_view scheme = text.substr(0, colon);
+  const auto scheme_character = [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '+' || c == '-' || c == '.';
+  };
+  if (scheme.empty() || !std::isalpha(static_cast<unsigned char>(scheme[0])) ||
+      !std::all_of(scheme.begin(), scheme.end(), scheme_character)) {
+    return false;  // a first segment with ':' that is no scheme
+  }
+  if (text.substr(colon + 1, 2) != "//") return true;
+  // An authority: its port, after the last ':' past any user info, is digits.
+  const std::string_view rest = text.substr(colon + 3);
+  const std::string_view authority = rest.substr(0, rest.find_first_of("/?#"));
+  const std::string_view host = authority.substr(authority.rfind('@') == std::string_view::npos
+                                                     ? 0
+                                                     : authority.rfind('@') + 1);
+  const auto port = host.find(':');
+  if (port == std::string_view::npos) return true;
+  const std::string_view digits = host.substr(port + 1);
+  return std::all_of(digits.begin(), digits.end(),
+                     [](char c) { return std::isdigit(static_cast<unsigned char>(c)); });
+}
+
 // The start of the document, up to and including <request>.
 void open_document(std::string& out, const ProviderSettings& settings,
                    std::string_view response_date, const RawArguments* echoed) {
@@ -367,6 +413,9 @@ void open_document(std::string& out, const ProviderSettings& settings,
   out += "<request";
   if (echoed != nullptr) {
     for (const auto& [key, value] : *echoed) {
+      // An identifier that is no URI is answered idDoesNotExist (E-5), but
+      // echoing it would break the schema's anyURI (X-11): left out.
+      if (key == "identifier" && !is_uri_reference(value)) continue;
       out += ' ';
       out += key;
       out += "=\"";

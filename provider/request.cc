@@ -7,6 +7,7 @@
 #include "oai/datestamp.h"
 #include "oai/identifier.h"
 #include "oai/set_spec.h"
+#include "oai/xml_text.h"
 
 namespace provider {
 namespace {
@@ -229,6 +230,11 @@ unsigned check_each_key(const VerbRule& rule, const RawArguments& arguments, Oai
       errors.push_back(bad_argument("argument " + quoted(use.key) + " is repeated"));
     } else if (use.first_value.empty()) {
       errors.push_back(bad_argument("argument " + quoted(use.key) + " is empty"));
+    } else if (oai::count_illegal_xml_chars(use.first_value) > 0) {
+      // A NUL or control character: no argument's syntax allows one, and no
+      // response could echo it.
+      errors.push_back(bad_argument("argument " + quoted(use.key) +
+                                    " holds characters that XML cannot carry"));
     } else if (std::optional<std::string> problem = syntax_problem(*argument, use.first_value)) {
       errors.push_back(bad_argument(std::move(*problem)));
     } else {

@@ -69,7 +69,8 @@ struct OaiRequest {
 // per problem found (E-10), in the order of the arguments: an argument not
 // defined for the verb, a missing required argument, any argument repeated even
 // with equal values, resumptionToken with anything but verb, an empty
-// value, from/until not one of the two datestamp forms (D-7), from and until of
+// value, a value holding characters XML cannot carry (NUL, other control
+// characters, U+FFFE, U+FFFF: no response could echo it), from/until not one of the two datestamp forms (D-7), from and until of
 // different granularities (D-5), from later than until (D-6; equal is legal), a
 // metadataPrefix that is not [A-Za-z0-9-_.!~*'()]+ (G-4), a set that is not a
 // valid setSpec (S-2). Identifier and resumptionToken contents are NOT checked
