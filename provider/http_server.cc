@@ -410,10 +410,15 @@ std::shared_ptr<Connection> HttpServer::Impl::admit(tcp::socket socket) {
 }
 
 // Under mutex_. Closes the connection that has been evictable longest, on
-// its own loop; false when there is none.
+// its own loop; false when there is none. Evicted connections keep their
+// descriptors until their loops close them, which lags behind a flood of new
+// connections: at most max_connections / 2 may be pending, so the server
+// never holds more than 1.5 times max_connections.
 bool HttpServer::Impl::evict_oldest_idle() {
   Connection* victim = oldest_evictable_;
-  if (victim == nullptr) return false;
+  if (victim == nullptr || evicted_pending_ >= std::max<std::size_t>(limits_.max_connections / 2, 1)) {
+    return false;
+  }
   unlink(*victim);
   victim->evicted = true;
   ++evicted_pending_;

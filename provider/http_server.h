@@ -80,9 +80,10 @@ struct ServerLimits {
   // longest without a whole request header (idle keep-alive, never sent a
   // byte, or still trickling its header in), as nginx reuses its idle
   // connections: a crowd of idle or slow clients cannot lock honest ones
-  // out. The evicted one is closed without a response. When false, or when
-  // every connection is busy with a request, the new connection is closed at
-  // once instead.
+  // out. The evicted one is closed without a response. When false, when
+  // every connection is busy with a request, or when max_connections / 2
+  // evicted connections are still closing (a flood), the new connection is
+  // closed at once instead.
   bool evict_idle_at_limit = false;
   std::size_t max_in_flight = 64;  // requests queued for or in the handler; beyond: 503 (H-7)
   int retry_after_seconds = 5;     // the Retry-After of that 503
