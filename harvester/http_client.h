@@ -19,7 +19,9 @@ struct HttpOptions {
   long low_speed_seconds = 60;
   long total_timeout_seconds = 900;  // one request, from start to last byte
   long max_redirects = 5;
-  std::uint64_t max_response_bytes = 512ull << 20;  // after decoding: bounds gzip bombs
+  // After decoding: bounds gzip bombs and endless bodies, and the memory of a
+  // page (parsed, a page takes about four times its size besides itself).
+  std::uint64_t max_response_bytes = 64ull << 20;
 };
 
 // The request never produced a complete response: DNS, connect, reset,

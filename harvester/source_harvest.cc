@@ -454,7 +454,14 @@ class SourceHarvest {
     PagePipelineScope& operator=(const PagePipelineScope&) = delete;
     ~PagePipelineScope() { harvest_.pipeline_.reset(); }
 
-    void submit(store::HarvestedPage page) { harvest_.pipeline_->submit(std::move(page)); }
+    void submit(store::HarvestedPage page) {
+      const bool large = page.bytes > kWriteAloneBytes;
+      harvest_.pipeline_->submit(std::move(page));
+      // A large page is written before the next is fetched: holding two at
+      // once would double the memory of the largest (two pages of 60 MiB
+      // took 496 MiB, one 274 MiB).
+      if (large) harvest_.pipeline_->drain();
+    }
     // Waits for the last page to be written, throwing what its write threw.
     void finish() { harvest_.pipeline_->drain(); }
 
@@ -462,6 +469,8 @@ class SourceHarvest {
     // Responses waiting to be written: a few ordinary pages (a parsed page
     // takes about three times its response's size), or one huge one.
     static constexpr std::size_t kMaxQueuedBytes = 1u << 20;
+    // Responses larger than this are not overlapped with the next fetch.
+    static constexpr std::uint64_t kWriteAloneBytes = 8u << 20;
     SourceHarvest& harvest_;
   };
 
