@@ -461,12 +461,10 @@ class ResponseWalker {
 
   const xmlNode* expand() {
     if (scout_ != nullptr && scout_->next_expansion(max_nodes_) > max_nodes_) {
-      fail("<" + std::string(view(xmlTextReaderConstName(reader_))) + "> number " +
-           std::to_string(expansions_ + 1) + " of the response has more than " +
-           std::to_string(max_nodes_) + " XML nodes; refused, its parsed tree would not fit "
-           "the memory a record may take");
+      fail("a <" + std::string(view(xmlTextReaderConstName(reader_))) + "> with more than " +
+           std::to_string(max_nodes_) + " XML nodes: refused, its parsed tree would take too "
+           "much memory");
     }
-    ++expansions_;
     const xmlNode* node = xmlTextReaderExpand(reader_);
     if (node == nullptr) fail("the response is not well-formed XML");
     return node;
@@ -505,7 +503,6 @@ class ResponseWalker {
   Response& response_;
   ExpansionScout* scout_;    // null when the body is too small to need one
   std::int64_t max_nodes_;   // nodes one expanded element may have
-  std::int64_t expansions_ = 0;
   bool saw_root_ = false;
 };
 

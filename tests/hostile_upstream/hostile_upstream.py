@@ -163,11 +163,11 @@ def node_bomb_parts(base, size):
     return head, b"<a/>", size, tail
 
 
-def big_page_records(size):
+def big_page_records(size, part):
     """Distinct ordinary records, about `size` bytes of them: a legitimate
-    page, only large."""
+    page, only large. Each `part` has its own identifiers."""
     sent = 0
-    n = 0
+    n = part * 100_000_000
     batch = []
     while sent < size:
         text = record(f"oai:big-page:{n:09d}",
@@ -317,6 +317,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 self.send_xml(f.read())
         elif verb == "ListRecords" and "resumptionToken" not in params:
             self.send_xml(first_page(name, base))
+        elif verb == "ListRecords" and params["resumptionToken"] == "big-2":
+            self.send_big_page(base, 1)
         elif verb == "ListRecords":
             self.attack(name, base)
         else:
@@ -370,7 +372,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 self.write(piece)
             self.write(tail)
         elif name == "big-page":
-            self.send_big_page(base)
+            self.send_big_page(base, 0)
         elif name == "invalid-utf8":
             self.send_xml(invalid_utf8_page(base))
         elif name == "invalid-utf16":
@@ -400,15 +402,17 @@ class Handler(http.server.BaseHTTPRequestHandler):
             if delay:
                 STOP.wait(delay)
 
-    def send_big_page(self, base):
-        """--big-page-mb of distinct records, with a Content-Length."""
+    def send_big_page(self, base, part):
+        """--big-page-mb of distinct records, with a Content-Length; part 0
+        leads to part 1, so that one page is written while the next is read."""
         head = envelope_start("ListRecords", base).encode()
-        tail = envelope_end("ListRecords").encode()
+        token = "<resumptionToken>big-2</resumptionToken>" if part == 0 else ""
+        tail = (token + envelope_end("ListRecords")).encode()
         size = self.server.args.big_page_mb << 20
-        length = len(head) + len(tail) + sum(len(p) for p in big_page_records(size))
+        length = len(head) + len(tail) + sum(len(p) for p in big_page_records(size, part))
         self.send_head(200, {"Content-Type": "text/xml; charset=UTF-8", "Content-Length": length})
         self.write(head)
-        for piece in big_page_records(size):
+        for piece in big_page_records(size, part):
             self.write(piece)
         self.write(tail)
 
