@@ -94,6 +94,9 @@ for target in "${targets[@]}"; do
   mkdir "$work/corpus" "$work/artifacts"
   cp -R "fuzz/corpus/$target/." "$work/corpus/"
   log=$work/fuzz.log
+  # A dictionary of the input's tokens (XML, TOML) where the format has many.
+  dict=()
+  [[ -f fuzz/$target.dict ]] && dict=(-dict="fuzz/$target.dict")
   echo "fuzz.sh: $target for $seconds s (log $log)"
   status=0
   # `timeout` only guards against libFuzzer itself never stopping; hangs of
@@ -103,7 +106,7 @@ for target in "${targets[@]}"; do
     -max_total_time="$seconds" -max_len="$(max_len_of "$target")" \
     -timeout="$(timeout_of "$target")" -rss_limit_mb=2048 -malloc_limit_mb=2048 \
     -detect_leaks=1 -print_final_stats=1 -error_exitcode=77 -timeout_exitcode=78 \
-    -artifact_prefix="$work/artifacts/" >"$log" 2>&1 || status=$?
+    -artifact_prefix="$work/artifacts/" "${dict[@]}" >"$log" 2>&1 || status=$?
 
   runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
   rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -1)
