@@ -676,6 +676,12 @@ TEST_F(HostileClientTest, TenThousandIdleConnectionsBeyondTheLimitAreEvicted) {
     fds_peak = std::max(fds_peak, open_descriptors(pid_));
     std::this_thread::sleep_for(20ms);
   }
+  // The quick form's honest client comes once the server has caught up with
+  // the flood (evicted the rest): the long form's comes during its floods.
+  while (!long_form() && crowd.open_now() > 1000 + 16 && Clock::now() < filled) {
+    fds_peak = std::max(fds_peak, open_descriptors(pid_));
+    std::this_thread::sleep_for(20ms);
+  }
   HonestClient honest(server_->base_url(), 20ms);
   for (const auto end = Clock::now() + hold; Clock::now() < end;) {
     fds_peak = std::max(fds_peak, open_descriptors(pid_));
