@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdio>
 #include <limits>
 #include <memory>
 #include <mutex>
@@ -525,7 +526,21 @@ Response read_response(std::string_view received, std::string_view http_charset,
   // illegal in XML must first be removed (a page may be many megabytes).
   std::string cleaned;
   std::string_view body = received;
-  if ((utf8 && oai::count_illegal_xml_chars(received) > 0) ||
+  const bool utf8_needs_cleaning = utf8 && oai::count_illegal_xml_chars(received) > 0;
+  // Characters XML forbids are removed (repositories send control characters
+  // in good faith), but bytes that are not UTF-8 at all make the response
+  // malformed: guessing what they meant would store damaged text.
+  if (utf8_needs_cleaning) {
+    if (const auto at = oai::find_invalid_utf8(received); at != std::string_view::npos) {
+      char byte[8];
+      std::snprintf(byte, sizeof byte, "0x%02X", static_cast<unsigned char>(received[at]));
+      throw ResponseError("the response is not valid UTF-8 (X-2): byte " + std::string(byte) +
+                              " at offset " + std::to_string(at) +
+                              " is not part of a well-formed sequence",
+                          static_cast<std::int64_t>(at));
+    }
+  }
+  if (utf8_needs_cleaning ||
       (single_byte && std::any_of(received.begin(), received.end(), is_illegal_control_byte)) ||
       find_illegal_character_reference(received, 0).first != std::string_view::npos) {
     cleaned.assign(received);

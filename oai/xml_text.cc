@@ -80,6 +80,24 @@ std::size_t for_each_legal_run(std::string_view text, Keep keep) {
   return dropped;
 }
 
+}  // namespace
+
+std::size_t find_invalid_utf8(std::string_view text) {
+  std::size_t pos = 0;
+  while (pos < text.size()) {
+    if (static_cast<unsigned char>(text[pos]) < 0x80) {
+      ++pos;
+      continue;
+    }
+    const std::size_t length = decode_utf8(text, pos).length;
+    if (length == 0) return pos;
+    pos += length;
+  }
+  return std::string_view::npos;
+}
+
+namespace {
+
 // The replacement for an ASCII character in `context`, or empty to copy it.
 std::string_view escape_for(char c, XmlContext context) {
   switch (c) {

@@ -22,6 +22,10 @@ std::size_t remove_illegal_xml_chars(std::string& text);
 // How many characters remove_illegal_xml_chars() would remove, without copying.
 std::size_t count_illegal_xml_chars(std::string_view text);
 
+// The offset of the first byte of `text` that is not part of a well-formed
+// UTF-8 sequence (overlong forms and encoded surrogates included), or npos.
+std::size_t find_invalid_utf8(std::string_view text);
+
 // Where escaped text is going: element content, or an attribute value in
 // double quotes.
 enum class XmlContext { kText, kAttribute };

@@ -146,10 +146,10 @@ EOF
   good=$(count good)
   kept=$(count "$attack")
   # Held: the good source whole, no secret, and the attacker failed with its
-  # first page kept (the two harmless pages: harvested, exit status 0).
+  # first page kept (the harmless big pages: harvested, exit status 0).
   held=yes
   case "$attack" in
-    invalid-utf8|big-page) [ "$status" = 0 ] || held=NO ;;
+    big-page) [ "$status" = 0 ] || held=NO ;;
     *) { [ "$status" = 1 ] && [ "$kept" = 2 ]; } || held=NO ;;
   esac
   { [ "$good" = "$good_records" ] && [ "$secret_found" = no ]; } || held=NO
@@ -159,7 +159,7 @@ EOF
 done
 echo
 echo "good: records of the good source stored ($good_records expected); kept: the attacker's"
-echo "records stored (2, its first page; all of them for the harmless invalid-utf8 and big-page);"
+echo "records stored (2, its first page; all of them for the harmless big-page);"
 echo "secret: whether the secret file, or anything from an entity URL, reached the store"
 if [ "$failures" -gt 0 ]; then
   echo "hostile-upstreams.sh: $failures attack(s) did not hold" >&2
