@@ -218,7 +218,7 @@ integrity=$(sqlite3 "$store" "PRAGMA integrity_check")
 [[ $integrity == ok ]] || fail "the store on the full disk: integrity_check says $integrity"
 held=$(sqlite3 "$store" "SELECT count(*) FROM records")
 say "the store on the full disk: integrity_check ok, $held whole records kept"
-mount -o remount,size=$((disk_mb * 20))m "$disk"
+mount -t tmpfs -o remount,size=$((disk_mb * 20))m tmpfs "$disk"
 "$oaipmh" harvest --quiet --config "$config" >>"$workdir/full.log" 2>&1 ||
   { tail -20 "$workdir/full.log" >&2; fail "the run with space failed"; }
 check_store "$store" "$reference_digest" "the next run with space"
