@@ -341,25 +341,21 @@ def parse_args(argv):
     return parser.parse_args(argv)
 
 
-def main(argv):
-    args = parse_args(argv)
-    try:
-        scenario = Scenario(args.scenario)
-    except (OSError, ValueError, ScenarioError) as e:
-        print(f"fixture_server: bad scenario {args.scenario}: {e}", file=sys.stderr)
-        return 2
-    server = Server(scenario, RequestLog(args.log))
+def serve_until_done(server, name, max_seconds):
+    """Serves on threads, says `PORT <n>`, and exits the process when stdin
+    reaches EOF, on SIGTERM/SIGINT, or after max_seconds. Shared with
+    tests/hostile_upstream/hostile_upstream.py."""
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: STOP.set())
     threading.Thread(target=watch_stdin, daemon=True).start()
     threading.Thread(target=server.serve_forever, daemon=True).start()
     print(f"PORT {server.server_port}", flush=True)
 
-    deadline = time.monotonic() + args.max_seconds
+    deadline = time.monotonic() + max_seconds
     # Short waits keep the main thread responsive to signals.
     while not STOP.wait(0.2):
         if time.monotonic() >= deadline:
-            print("fixture_server: --max-seconds reached", file=sys.stderr)
+            print(f"{name}: --max-seconds reached", file=sys.stderr)
             break
     STOP.set()
     server.socket.close()
@@ -368,6 +364,16 @@ def main(argv):
     # os._exit: do not wait for (or finalize under) stalled daemon threads.
     os._exit(0)
 
+
+def main(argv):
+    args = parse_args(argv)
+    try:
+        scenario = Scenario(args.scenario)
+    except (OSError, ValueError, ScenarioError) as e:
+        print(f"fixture_server: bad scenario {args.scenario}: {e}", file=sys.stderr)
+        return 2
+    server = Server(scenario, RequestLog(args.log))
+    serve_until_done(server, "fixture_server", args.max_seconds)
 
 if __name__ == "__main__":
     sys.exit(main(sys.argv[1:]))

@@ -17,7 +17,6 @@ import argparse
 import http.server
 import json
 import os
-import signal
 import socket
 import socketserver
 import struct
@@ -27,7 +26,9 @@ import time
 import urllib.parse
 import zlib
 
-STOP = threading.Event()
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "fixture_server"))
+from fixture_server import STOP, serve_until_done  # noqa: E402  (the same stop and exit rules)
+
 OAI = "http://www.openarchives.org/OAI/2.0/"
 RESPONSE_DATE = "2026-11-01T10:00:03Z"
 DC_OPEN = ('<oai_dc:dc xmlns:oai_dc="http://www.openarchives.org/OAI/2.0/oai_dc/" '
@@ -460,15 +461,6 @@ class Server(http.server.ThreadingHTTPServer):
 # Lifetime
 
 
-def watch_stdin():
-    try:
-        while os.read(0, 4096):
-            pass
-    except OSError:
-        pass
-    STOP.set()
-
-
 def parse_args(argv):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--good-page", required=True,
@@ -493,22 +485,7 @@ def parse_args(argv):
 def main(argv):
     args = parse_args(argv)
     server = Server(args)
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(sig, lambda *_: STOP.set())
-    threading.Thread(target=watch_stdin, daemon=True).start()
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    print(f"PORT {server.server_port}", flush=True)
-    deadline = time.monotonic() + args.max_seconds
-    while not STOP.wait(0.2):
-        if time.monotonic() >= deadline:
-            print("hostile_upstream: --max-seconds reached", file=sys.stderr)
-            break
-    STOP.set()
-    server.socket.close()
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os._exit(0)
-
+    serve_until_done(server, "hostile_upstream", args.max_seconds)
 
 if __name__ == "__main__":
     sys.exit(main(sys.argv[1:]))
