@@ -26,6 +26,7 @@
 #include <thread>
 #include <vector>
 
+#include "tests/support/fixture_server.h"
 #include "tests/support/run_command.h"
 #include "tests/support/sqlite_probe.h"
 #include "tests/support/temp_dir.h"
@@ -74,45 +75,15 @@ std::string read_file(const std::string& path) {
 // (its stdin closes) or after five minutes whatever happens.
 class HostileServer {
  public:
-  HostileServer(const std::string& log_path, const std::string& secret_file) : log_path_(log_path) {
-    int to_child[2];
-    int from_child[2];
-    if (pipe(to_child) != 0 || pipe(from_child) != 0) throw std::runtime_error("pipe failed");
-    pid_ = fork();
-    if (pid_ < 0) throw std::runtime_error("fork failed");
-    if (pid_ == 0) {
-      dup2(to_child[0], STDIN_FILENO);
-      dup2(from_child[1], STDOUT_FILENO);
-      close(to_child[1]);
-      close(from_child[0]);
-      const std::string script =
-          std::string(OAIPMH_SOURCE_DIR) + "/tests/hostile_upstream/hostile_upstream.py";
-      execlp("python3", "python3", script.c_str(), "--good-page", kGoodPage.c_str(), "--log",
-             log_path.c_str(), "--secret-file", secret_file.c_str(), "--max-seconds", "300",
-             "--record-mb", "64", "--bomb-mb", "64", "--node-bomb-mb", "7", "--big-page-mb", "7",
-             static_cast<char*>(nullptr));
-      _exit(127);
-    }
-    close(to_child[0]);
-    close(from_child[1]);
-    fcntl(to_child[1], F_SETFD, FD_CLOEXEC);  // harvests must not keep it open
-    stdin_ = to_child[1];
-    FILE* out = fdopen(from_child[0], "r");
-    char line[64] = {};
-    if (out == nullptr || fgets(line, sizeof line, out) == nullptr ||
-        std::sscanf(line, "PORT %d", &port_) != 1) {
-      if (out != nullptr) fclose(out);
-      stop();
-      throw std::runtime_error("hostile_upstream.py did not start");
-    }
-    fclose(out);
-  }
-  HostileServer(const HostileServer&) = delete;
-  HostileServer& operator=(const HostileServer&) = delete;
-  ~HostileServer() { stop(); }
+  HostileServer(const std::string& log_path, const std::string& secret_file)
+      : server_(std::string(OAIPMH_SOURCE_DIR) + "/tests/hostile_upstream/hostile_upstream.py",
+                {"--good-page", kGoodPage, "--log", log_path, "--secret-file", secret_file,
+                 "--max-seconds", "300", "--record-mb", "64", "--bomb-mb", "64",
+                 "--node-bomb-mb", "7", "--big-page-mb", "7"}),
+        log_path_(log_path) {}
 
   std::string url(const std::string& repository) const {
-    return "http://127.0.0.1:" + std::to_string(port_) + "/" + repository + "/oai";
+    return "http://127.0.0.1:" + std::to_string(server_.port()) + "/" + repository + "/oai";
   }
 
   // The server's log: {"event": "request"|"sent", "path", "query", ...} a line.
@@ -124,24 +95,8 @@ class HostileServer {
   }
 
  private:
-  void stop() {
-    if (stdin_ >= 0) close(stdin_);
-    stdin_ = -1;
-    if (pid_ <= 0) return;
-    for (int i = 0; i < 100 && waitpid(pid_, nullptr, WNOHANG) == 0; ++i) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
-    if (waitpid(pid_, nullptr, WNOHANG) == 0) {
-      kill(pid_, SIGKILL);
-      waitpid(pid_, nullptr, 0);
-    }
-    pid_ = -1;
-  }
-
+  testing_support::ScriptServer server_;
   std::string log_path_;
-  pid_t pid_ = -1;
-  int stdin_ = -1;
-  int port_ = 0;
 };
 
 // What one `oaipmh harvest` run did.

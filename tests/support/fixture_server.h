@@ -20,14 +20,12 @@
 
 namespace testing_support {
 
-class FixtureServer {
+// A Python loopback server of tests/ (`python3 SCRIPT ARGUMENTS...`), which
+// prints `PORT <n>` once listening on 127.0.0.1 and exits when its stdin
+// closes: when this object goes, or when the test dies.
+class ScriptServer {
  public:
-  // Starts the server on `scenario_path` (JSON, see tests/fixture_server/README.md),
-  // logging requests to `log_path`. It exits when this object is destroyed
-  // (its stdin closes), or after `max_seconds` whatever happens.
-  FixtureServer(const std::string& scenario_path, const std::string& log_path,
-                int max_seconds = 120)
-      : log_path_(log_path) {
+  ScriptServer(const std::string& script, std::vector<std::string> arguments) {
     int to_child[2];
     int from_child[2];
     if (pipe(to_child) != 0 || pipe(from_child) != 0) throw std::runtime_error("pipe failed");
@@ -38,10 +36,11 @@ class FixtureServer {
       dup2(from_child[1], STDOUT_FILENO);
       close(to_child[1]);
       close(from_child[0]);
-      const std::string script = std::string(OAIPMH_SOURCE_DIR) + "/tests/fixture_server/fixture_server.py";
-      const std::string seconds = std::to_string(max_seconds);
-      execlp("python3", "python3", script.c_str(), "--scenario", scenario_path.c_str(), "--log",
-             log_path.c_str(), "--max-seconds", seconds.c_str(), static_cast<char*>(nullptr));
+      arguments.insert(arguments.begin(), {"python3", script});
+      std::vector<char*> argv;
+      for (auto& argument : arguments) argv.push_back(argument.data());
+      argv.push_back(nullptr);
+      execvp("python3", argv.data());
       _exit(127);
     }
     close(to_child[0]);
@@ -57,33 +56,23 @@ class FixtureServer {
         std::sscanf(line, "PORT %d", &port_) != 1) {
       if (out != nullptr) fclose(out);
       stop();
-      throw std::runtime_error("fixture server did not start");
+      throw std::runtime_error(script + " did not start");
     }
     fclose(out);
   }
-  FixtureServer(const FixtureServer&) = delete;
-  FixtureServer& operator=(const FixtureServer&) = delete;
-  ~FixtureServer() { stop(); }
+  ScriptServer(const ScriptServer&) = delete;
+  ScriptServer& operator=(const ScriptServer&) = delete;
+  ~ScriptServer() { stop(); }
 
   int port() const { return port_; }
-  std::string base_url(const std::string& path = "/oai") const {
-    return "http://127.0.0.1:" + std::to_string(port_) + path;
-  }
-
-  // The request log: one JSON object a line.
-  std::vector<std::string> requests() const {
-    std::vector<std::string> lines;
-    std::ifstream in(log_path_);
-    for (std::string line; std::getline(in, line);) lines.push_back(line);
-    return lines;
-  }
 
  private:
+  // Closes its stdin and waits up to two seconds for it to go, then kills it.
   void stop() {
     if (stdin_ >= 0) close(stdin_);
     stdin_ = -1;
     if (pid_ <= 0) return;
-    for (int i = 0; i < 50; ++i) {
+    for (int i = 0; i < 100; ++i) {
       if (waitpid(pid_, nullptr, WNOHANG) == pid_) {
         pid_ = -1;
         return;
@@ -95,10 +84,40 @@ class FixtureServer {
     pid_ = -1;
   }
 
-  std::string log_path_;
   pid_t pid_ = -1;
   int stdin_ = -1;  // our end of the server's stdin; closing it stops the server
   int port_ = 0;
+};
+
+// tests/fixture_server/fixture_server.py: a scripted repository.
+class FixtureServer {
+ public:
+  // Starts the server on `scenario_path` (JSON, see tests/fixture_server/README.md),
+  // logging requests to `log_path`. It exits when this object is destroyed
+  // (its stdin closes), or after `max_seconds` whatever happens.
+  FixtureServer(const std::string& scenario_path, const std::string& log_path,
+                int max_seconds = 120)
+      : server_(std::string(OAIPMH_SOURCE_DIR) + "/tests/fixture_server/fixture_server.py",
+                {"--scenario", scenario_path, "--log", log_path, "--max-seconds",
+                 std::to_string(max_seconds)}),
+        log_path_(log_path) {}
+
+  int port() const { return server_.port(); }
+  std::string base_url(const std::string& path = "/oai") const {
+    return "http://127.0.0.1:" + std::to_string(port()) + path;
+  }
+
+  // The request log: one JSON object a line.
+  std::vector<std::string> requests() const {
+    std::vector<std::string> lines;
+    std::ifstream in(log_path_);
+    for (std::string line; std::getline(in, line);) lines.push_back(line);
+    return lines;
+  }
+
+ private:
+  ScriptServer server_;
+  std::string log_path_;
 };
 
 }  // namespace testing_support
