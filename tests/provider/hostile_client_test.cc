@@ -48,6 +48,7 @@ using Clock = std::chrono::steady_clock;
 using testing_support::FixtureServer;
 using testing_support::http_request;
 using testing_support::HttpResult;
+using testing_support::percent_encoded;
 using testing_support::run_command;
 using testing_support::ServeProcess;
 using testing_support::TempDir;
@@ -744,20 +745,6 @@ TEST_F(HostileClientTest, SlowlorisCrowdGets408OrEvictedWhileHonestClientsAreSer
 }
 
 // ---------------------------------------------------------------- hostile arguments
-
-std::string percent_encoded(const std::string& value) {
-  std::string out;
-  for (const unsigned char c : value) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      char hex[4];
-      std::snprintf(hex, sizeof hex, "%%%02X", c);
-      out += hex;
-    }
-  }
-  return out;
-}
 
 std::string error_code_of(const std::string& body) {
   static const std::regex code("<error code=\"([A-Za-z]+)\"");

@@ -27,6 +27,7 @@ namespace {
 using testing_support::FixtureServer;
 using testing_support::http_request;
 using testing_support::HttpResult;
+using testing_support::percent_encoded;
 using testing_support::run_command;
 using testing_support::ServeProcess;
 using testing_support::SqliteProbe;
@@ -164,20 +165,6 @@ TempDir* ServeTest::dir_ = nullptr;
 std::string ServeTest::store_;
 ServeProcess* ServeTest::server_ = nullptr;
 
-std::string encode(const std::string& value) {
-  std::string out;
-  for (const unsigned char c : value) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      char hex[4];
-      std::snprintf(hex, sizeof hex, "%%%02X", c);
-      out += hex;
-    }
-  }
-  return out;
-}
-
 TEST_F(ServeTest, IdentifyDescribesTheRepository_VID2_VID3_H9) {
   const auto result = oai("verb=Identify");
   EXPECT_EQ(result.status, 200);
@@ -225,7 +212,7 @@ TEST_F(ServeTest, IllegalArgumentsAreBadArgument_H5_R4_D5_D6_D7) {
 }
 
 TEST_F(ServeTest, GetRecordServesTheSeedUnchanged_VGR5_AG3_AG4) {
-  const auto result = oai("verb=GetRecord&metadataPrefix=oai_dc&identifier=" + encode(seed_identifier()));
+  const auto result = oai("verb=GetRecord&metadataPrefix=oai_dc&identifier=" + percent_encoded(seed_identifier()));
   ASSERT_EQ(error_code(result.body), "") << result.body;
   EXPECT_EQ(xpath(result.body, "string(//*[local-name()='header']/*[local-name()='identifier'])"),
             seed_identifier());
@@ -246,7 +233,7 @@ TEST_F(ServeTest, GetRecordServesTheSeedUnchanged_VGR5_AG3_AG4) {
 
 TEST_F(ServeTest, GetRecordOfDeletedRecordIsHeaderOnly_DR6_VGR6) {
   const auto identifier = "oai:test.example.org:chain/" + testing_support::chain_identifier(9);
-  const auto result = oai("verb=GetRecord&metadataPrefix=oai_dc&identifier=" + encode(identifier));
+  const auto result = oai("verb=GetRecord&metadataPrefix=oai_dc&identifier=" + percent_encoded(identifier));
   EXPECT_EQ(xpath(result.body, "string(//*[local-name()='header']/@status)"), "deleted");
   EXPECT_EQ(count(result.body, "metadata"), "0");
   EXPECT_EQ(count(result.body, "about"), "0");
@@ -258,7 +245,7 @@ TEST_F(ServeTest, GetRecordErrors_E5_E4_E10) {
   EXPECT_TRUE(request_has_attributes(result.body));  // X-11
   result = oai("verb=GetRecord&metadataPrefix=oai_dc&identifier=not-ours");
   EXPECT_EQ(error_code(result.body), "idDoesNotExist");
-  result = oai("verb=GetRecord&metadataPrefix=marcxml&identifier=" + encode(seed_identifier()));
+  result = oai("verb=GetRecord&metadataPrefix=marcxml&identifier=" + percent_encoded(seed_identifier()));
   EXPECT_EQ(error_code(result.body), "cannotDisseminateFormat");
   result = oai("verb=GetRecord&metadataPrefix=marcxml&identifier=nothing");
   EXPECT_EQ(count(result.body, "error"), "2");
@@ -269,7 +256,7 @@ TEST_F(ServeTest, ListMetadataFormats_VLMF2_VLMF3) {
   EXPECT_EQ(xpath(result.body, "string(//*[local-name()='metadataPrefix'])"), "oai_dc");
   EXPECT_EQ(xpath(result.body, "string(//*[local-name()='schema'])"),
             "http://www.openarchives.org/OAI/2.0/oai_dc.xsd");
-  result = oai("verb=ListMetadataFormats&identifier=" + encode(seed_identifier()));
+  result = oai("verb=ListMetadataFormats&identifier=" + percent_encoded(seed_identifier()));
   EXPECT_EQ(count(result.body, "metadataFormat"), "1");
   result = oai("verb=ListMetadataFormats&identifier=oai%3Atest.example.org%3Acsto%2Fnothing");
   EXPECT_EQ(error_code(result.body), "idDoesNotExist");
@@ -305,7 +292,7 @@ TEST_F(ServeTest, ListRecordsWalksEveryRecordOnce_R1_R2_R8_V_LR) {
     last = result.body;
     const auto next = token(result.body);
     if (next.empty()) break;
-    query = "verb=ListRecords&resumptionToken=" + encode(next);
+    query = "verb=ListRecords&resumptionToken=" + percent_encoded(next);
     ASSERT_LT(pages, 100);
   }
   EXPECT_EQ(records, total);
@@ -319,8 +306,8 @@ TEST_F(ServeTest, ReplayedTokenGivesTheSamePage_R9) {
   const auto first = oai("verb=ListRecords&metadataPrefix=oai_dc&set=chain");
   const auto next = token(first.body);
   ASSERT_FALSE(next.empty()) << first.body.substr(0, 500);
-  const auto a = oai("verb=ListRecords&resumptionToken=" + encode(next));
-  const auto b = oai("verb=ListRecords&resumptionToken=" + encode(next));
+  const auto a = oai("verb=ListRecords&resumptionToken=" + percent_encoded(next));
+  const auto b = oai("verb=ListRecords&resumptionToken=" + percent_encoded(next));
   const auto strip = [](std::string body) {
     return std::regex_replace(body, std::regex("<responseDate>[^<]*</responseDate>"), "");
   };
@@ -333,8 +320,8 @@ TEST_F(ServeTest, ForgedOrMisusedTokensAreBadResumptionToken_R5) {
   ASSERT_FALSE(forged.empty());
   forged[forged.size() / 2] = forged[forged.size() / 2] == 'A' ? 'B' : 'A';
   for (const std::string& query : std::vector<std::string>{
-           "verb=ListRecords&resumptionToken=" + encode(forged),
-        "verb=ListIdentifiers&resumptionToken=" + encode(token(first.body)),
+           "verb=ListRecords&resumptionToken=" + percent_encoded(forged),
+        "verb=ListIdentifiers&resumptionToken=" + percent_encoded(token(first.body)),
         "verb=ListRecords&resumptionToken=garbage", "verb=ListSets&resumptionToken=garbage"}) {
     const auto result = oai(query);
     EXPECT_EQ(error_code(result.body), "badResumptionToken") << query;
@@ -447,7 +434,7 @@ TEST_F(ServeTest, OurOwnHarvesterHarvestsUsCompletely_AG4_AG6) {
   ServeProcess again({"--store", mirror, "--repository-identifier", "mirror.example.org"});
   const auto result = http_request(
       again.base_url() + "?verb=GetRecord&metadataPrefix=oai_dc&identifier=" +
-      encode("oai:mirror.example.org:mirror/" + seed_identifier()));
+      percent_encoded("oai:mirror.example.org:mirror/" + seed_identifier()));
   keep(result);
   EXPECT_EQ(count(result.body, "originDescription"), "2");
   EXPECT_EQ(xpath(result.body, "string(//*[local-name()='originDescription']/*[local-name()='baseURL'])"),

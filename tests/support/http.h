@@ -5,6 +5,8 @@
 #include <curl/curl.h>
 
 #include <algorithm>
+#include <cctype>
+#include <cstdio>
 #include <string>
 #include <vector>
 
@@ -32,6 +34,22 @@ struct HttpResult {
     return {};
   }
 };
+
+// `value` percent-encoded for a query string: every byte but the unreserved
+// characters of RFC 3986 becomes %XX.
+inline std::string percent_encoded(const std::string& value) {
+  std::string out;
+  for (const unsigned char c : value) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+      out += static_cast<char>(c);
+    } else {
+      char hex[4];
+      std::snprintf(hex, sizeof hex, "%%%02X", c);
+      out += hex;
+    }
+  }
+  return out;
+}
 
 // GET `url` (or POST `post_body` as a form when given), with extra request headers.
 inline HttpResult http_request(const std::string& url, const std::vector<std::string>& headers = {},
