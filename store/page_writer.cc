@@ -1,141 +1,14 @@
-// Store::write_page: one harvested page, all or nothing.
-#include <openssl/evp.h>
-
+// SqliteBackend::write_pages: harvested pages, all or nothing.
 #include <algorithm>
-#include <array>
 #include <memory>
 #include <string>
 #include <unordered_map>
 
-#include "oai/namespaces.h"
-#include "store/store.h"
-#include "store/store_impl.h"
+#include "store/prepared_records.h"
+#include "store/sqlite_backend.h"
 
 namespace store {
 namespace {
-
-// SHA-256 (hex) of everything we serve for a record, so a re-harvest that
-// brings identical content keeps our datestamp (checklist G-5, AG-1).
-std::string content_hash(bool deleted, std::vector<std::string> sets, std::string_view metadata,
-                         std::string_view about) {
-  std::sort(sets.begin(), sets.end());
-  std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> context(EVP_MD_CTX_new(),
-                                                                  &EVP_MD_CTX_free);
-  if (!context || EVP_DigestInit_ex(context.get(), EVP_sha256(), nullptr) != 1) {
-    throw StoreError("cannot start SHA-256");
-  }
-  // Each part ends with a NUL, which XML text cannot contain, so no two
-  // different records hash the same input.
-  auto add = [&](std::string_view part) {
-    EVP_DigestUpdate(context.get(), part.data(), part.size());
-    EVP_DigestUpdate(context.get(), "", 1);
-  };
-  add(deleted ? "deleted" : "live");
-  for (const auto& set : sets) add(set);
-  add("");
-  add(metadata);
-  add(about);
-  std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
-  unsigned int length = 0;
-  EVP_DigestFinal_ex(context.get(), digest.data(), &length);
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string hex;
-  for (unsigned int i = 0; i < length; ++i) {
-    hex += kHex[digest[i] >> 4];
-    hex += kHex[digest[i] & 0xf];
-  }
-  return hex;
-}
-
-std::string content_hash(const HarvestedRecord& record) {
-  return content_hash(record.deleted, record.set_specs, record.metadata, record.about);
-}
-
-// The five FTS columns: title, creator, subject, description, everything
-// else; repeated elements one a line. The view dc_fts_text (003) computes the
-// same from records.dc.
-using TextColumns = std::array<std::string, 5>;
-
-TextColumns fts_columns(const std::vector<DcElement>& elements) {
-  TextColumns columns;
-  std::array<bool, 5> started{};
-  for (const auto& element : elements) {
-    std::size_t column = 4;
-    if (element.element == "title") column = 0;
-    else if (element.element == "creator") column = 1;
-    else if (element.element == "subject") column = 2;
-    else if (element.element == "description") column = 3;
-    if (started[column]) columns[column] += '\n';
-    started[column] = true;
-    columns[column] += element.value;
-  }
-  return columns;
-}
-
-void append_json_string(std::string& out, std::string_view text) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  out += '"';
-  for (const char c : text) {
-    const auto byte = static_cast<unsigned char>(c);
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += c;
-    } else if (byte < 0x20) {
-      out += "\\u00";
-      out += kHex[byte >> 4];
-      out += kHex[byte & 0xf];
-    } else {
-      out += c;  // UTF-8 passes through
-    }
-  }
-  out += '"';
-}
-
-// The elements as records.dc holds them: [[element, value, lang or null], ...].
-std::string dc_json(const std::vector<DcElement>& elements) {
-  std::string json = "[";
-  for (const auto& element : elements) {
-    if (json.size() > 1) json += ',';
-    json += '[';
-    append_json_string(json, element.element);
-    json += ',';
-    append_json_string(json, element.value);
-    json += ',';
-    if (element.lang.empty()) json += "null";
-    else append_json_string(json, element.lang);
-    json += ']';
-  }
-  json += ']';
-  return json;
-}
-
-}  // namespace
-
-// The page's records as they will be written, index for index.
-struct PreparedRecords {
-  struct Record {
-    std::string hash;     // content_hash()
-    std::string dc_json;  // empty for none
-    TextColumns text;     // the full-text columns, when dc_json is set
-  };
-  std::vector<Record> records;
-};
-
-namespace {
-
-PreparedRecords prepare(const std::vector<HarvestedRecord>& records) {
-  PreparedRecords prepared;
-  prepared.records.reserve(records.size());
-  for (const auto& record : records) {
-    PreparedRecords::Record& out = prepared.records.emplace_back();
-    out.hash = content_hash(record);
-    if (!record.deleted && !record.dc.empty()) {
-      out.dc_json = dc_json(record.dc);
-      out.text = fts_columns(record.dc);
-    }
-  }
-  return prepared;
-}
 
 // A record as the store holds it before the page is written.
 struct Existing {
@@ -161,7 +34,7 @@ struct IndexedText {
 // Writes one page inside the transaction its caller holds.
 class PageWriter {
  public:
-  PageWriter(Store::Impl& db, const HarvestedPage& page) : db_(db), page_(page) {
+  PageWriter(SqliteBackend& db, const HarvestedPage& page) : db_(db), page_(page) {
     if (page.prepared && page.prepared->records.size() == page.records.size()) {
       prepared_ = page.prepared.get();
     } else {
@@ -282,17 +155,6 @@ class PageWriter {
     }
   }
 
-  // Only the fifteen elements of oai_dc may be stored (checklist DC-1).
-  static void check_dublin_core(const HarvestedRecord& record) {
-    for (const auto& element : record.dc) {
-      if (std::find(std::begin(oai::kDcElements), std::end(oai::kDcElements), element.element) ==
-          std::end(oai::kDcElements)) {
-        throw StoreError("record " + record.identifier + ": '" + element.element +
-                         "' is not a Dublin Core element");
-      }
-    }
-  }
-
   // Keeps what the index holds of record `id`, before the record changes.
   void remember_indexed_text(std::int64_t id) {
     auto& text = db_.statement(
@@ -405,7 +267,7 @@ class PageWriter {
     }
   }
 
-  Store::Impl& db_;
+  SqliteBackend& db_;
   const HarvestedPage& page_;
   std::int64_t source_id_ = 0;
   std::string prefix_;
@@ -420,17 +282,11 @@ class PageWriter {
 
 }  // namespace
 
-PageCounts Store::write_page(const HarvestedPage& page) { return write_pages({&page}).front(); }
-
-void prepare_page(HarvestedPage& page) {
-  page.prepared = std::make_shared<const PreparedRecords>(prepare(page.records));
-}
-
-std::vector<PageCounts> Store::write_pages(const std::vector<const HarvestedPage*>& pages) {
-  sqlite::Transaction transaction(impl_->connection);
+std::vector<PageCounts> SqliteBackend::write_pages(const std::vector<const HarvestedPage*>& pages) {
+  sqlite::Transaction transaction(connection);
   std::vector<PageCounts> counts;
   counts.reserve(pages.size());
-  for (const HarvestedPage* page : pages) counts.push_back(PageWriter(*impl_, *page).write());
+  for (const HarvestedPage* page : pages) counts.push_back(PageWriter(*this, *page).write());
   transaction.commit();
   return counts;
 }

@@ -7,7 +7,7 @@
 #include <cctype>
 #include <sstream>
 
-#include "store/store_impl.h"
+#include "store/sqlite_backend.h"
 
 namespace store {
 namespace {
@@ -151,7 +151,7 @@ void bind_filters(sqlite::Statement& statement, const SearchQuery& query) {
 
 // Steps a statement that runs the text query; an error SQLite reports as a
 // plain SQLITE_ERROR there is FTS5 refusing the query, and is said so.
-bool step_search(sqlite::Statement& statement, Store::Impl& impl, const SearchQuery& query) {
+bool step_search(sqlite::Statement& statement, SqliteBackend& impl, const SearchQuery& query) {
   try {
     return statement.step();
   } catch (const StoreError&) {
@@ -164,7 +164,7 @@ bool step_search(sqlite::Statement& statement, Store::Impl& impl, const SearchQu
   }
 }
 
-std::vector<DcElement> read_dc(Store::Impl& impl, std::int64_t record_id) {
+std::vector<DcElement> read_dc(SqliteBackend& impl, std::int64_t record_id) {
   auto& select = impl.statement(
       "SELECT element, value, coalesce(lang, '') FROM dc_elements WHERE record_id = ?1 "
       "ORDER BY position");
@@ -209,9 +209,9 @@ std::optional<DayRange> read_date_bound(std::string_view text) {
   return range;
 }
 
-void search(Store& store, const SearchQuery& query,
-            const std::function<void(const SearchHit&)>& each) {
-  auto& impl = store.impl();
+void SqliteBackend::search(const SearchQuery& query,
+                           const std::function<void(const SearchHit&)>& each) {
+  auto& impl = *this;
   auto& select =
       query.text ? impl.statement("SELECT " HIT_COLUMNS TEXT_HITS)
                  : impl.statement("SELECT " HIT_COLUMNS ALL_FROM SEARCH_FILTERS
@@ -231,8 +231,8 @@ void search(Store& store, const SearchQuery& query,
   select.reset();
 }
 
-std::int64_t count(Store& store, const SearchQuery& query) {
-  auto& impl = store.impl();
+std::int64_t SqliteBackend::count(const SearchQuery& query) {
+  auto& impl = *this;
   auto& select = query.text ? impl.statement("SELECT count(*) " TEXT_MATCHES)
                             : impl.statement("SELECT count(*) " ALL_FROM SEARCH_FILTERS);
   bind_filters(select, query);
@@ -242,11 +242,11 @@ std::int64_t count(Store& store, const SearchQuery& query) {
   return total;
 }
 
-std::vector<HeldRecord> find_for_show(Store& store, std::string_view upstream_identifier,
-                                      const std::optional<std::string>& source) {
+std::vector<std::pair<std::string, std::string>> SqliteBackend::records_of_item(
+    std::string_view upstream_identifier, const std::optional<std::string>& source) {
   // `source_id IN (...)` lets the (source, identifier, prefix) key find the
   // rows of every source without a scan of the records.
-  auto& select = store.impl().statement(
+  auto& select = statement(
       "SELECT s.name, r.metadata_prefix FROM records r JOIN sources s ON s.id = r.source_id "
       "WHERE r.source_id IN (SELECT id FROM sources WHERE ?2 IS NULL OR name = ?2) "
       "AND r.upstream_identifier = ?1 "
@@ -255,18 +255,12 @@ std::vector<HeldRecord> find_for_show(Store& store, std::string_view upstream_id
   std::vector<std::pair<std::string, std::string>> keys;
   while (select.step()) keys.emplace_back(select.column_text(0), select.column_text(1));
   select.reset();
-  std::vector<HeldRecord> held;
-  for (const auto& [name, prefix] : keys) {
-    if (auto record = store.get_record(name, upstream_identifier, prefix)) {
-      held.push_back({prefix, std::move(*record)});
-    }
-  }
-  return held;
+  return keys;
 }
 
 namespace {
 
-std::vector<FormatCount> format_counts(Store::Impl& impl, std::int64_t source_id) {
+std::vector<FormatCount> format_counts(SqliteBackend& impl, std::int64_t source_id) {
   auto& select = impl.statement(
       "SELECT metadata_prefix, count(*), sum(deleted) FROM records WHERE source_id = ?1 "
       "GROUP BY metadata_prefix ORDER BY metadata_prefix");
@@ -279,7 +273,7 @@ std::vector<FormatCount> format_counts(Store::Impl& impl, std::int64_t source_id
   return formats;
 }
 
-std::optional<RunStatus> last_run(Store::Impl& impl, std::int64_t source_id) {
+std::optional<RunStatus> last_run(SqliteBackend& impl, std::int64_t source_id) {
   auto& select = impl.statement(
       "SELECT id, started_at, ended_at, result, records_new, records_updated, records_deleted, "
       "records_unchanged, pages, bytes, retries, error FROM harvest_runs WHERE source_id = ?1 "
@@ -302,7 +296,7 @@ std::optional<RunStatus> last_run(Store::Impl& impl, std::int64_t source_id) {
   return run;
 }
 
-std::vector<ListStatus> lists_of(Store::Impl& impl, std::int64_t source_id) {
+std::vector<ListStatus> lists_of(SqliteBackend& impl, std::int64_t source_id) {
   auto& select = impl.statement(
       "SELECT l.metadata_prefix, l.set_spec, l.next_from, l.completed_at, "
       "EXISTS (SELECT 1 FROM checkpoints c WHERE c.list_id = l.id) FROM harvest_lists l "
@@ -319,8 +313,8 @@ std::vector<ListStatus> lists_of(Store::Impl& impl, std::int64_t source_id) {
 
 }  // namespace
 
-std::vector<SourceStatus> source_status(Store& store) {
-  auto& impl = store.impl();
+std::vector<SourceStatus> SqliteBackend::source_status() {
+  auto& impl = *this;
   auto& select = impl.statement(
       "SELECT id, name, base_url, nullif(declared_base_url, ''), repository_name FROM sources "
       "ORDER BY name");

@@ -3,8 +3,7 @@
 // records_by_datestamp, never OFFSET.
 #include <algorithm>
 
-#include "store/store.h"
-#include "store/store_impl.h"
+#include "store/sqlite_backend.h"
 
 namespace store {
 namespace {
@@ -37,7 +36,7 @@ void bind_filters(sqlite::Statement& statement, const RecordQuery& query) {
 
 // Changes whenever another connection commits (PRAGMA data_version) or this
 // one writes (total changes): what a cache of reads must be keyed by.
-std::pair<std::int64_t, std::int64_t> store_version(Store::Impl& impl) {
+std::pair<std::int64_t, std::int64_t> store_version(SqliteBackend& impl) {
   auto& pragma = impl.statement("PRAGMA data_version");
   pragma.step();
   const std::int64_t version = pragma.column_int(0);
@@ -50,7 +49,7 @@ std::pair<std::int64_t, std::int64_t> store_version(Store::Impl& impl) {
 // ids are usually close together (records harvested in one page of
 // upstream's list, in datestamp order): then one range of record_sets' key
 // holds them all and little else. Otherwise the ids are looked up one by one.
-void add_set_specs(Store::Impl& impl, std::vector<ServedRecord>& records) {
+void add_set_specs(SqliteBackend& impl, std::vector<ServedRecord>& records) {
   if (records.empty()) return;
   std::vector<std::pair<std::int64_t, std::size_t>> index_of;  // id -> position in records
   index_of.reserve(records.size());
@@ -113,17 +112,17 @@ ServedRecord read_served(const sqlite::Statement& row) {
 
 // Prepared once, like every statement here: parsing BEGIN and COMMIT anew
 // cost a GetRecord as much as its own query.
-void Store::begin_read() {
-  impl_->statement("BEGIN").run();
+void SqliteBackend::begin_read() {
+  statement("BEGIN").run();
   // A transaction's snapshot starts with its first read.
-  auto& first_read = impl_->statement("SELECT count(*) FROM settings");
+  auto& first_read = statement("SELECT count(*) FROM settings");
   first_read.step();
   first_read.reset();
 }
 
-void Store::end_read() { impl_->statement("COMMIT").run(); }
+void SqliteBackend::end_read() { statement("COMMIT").run(); }
 
-std::vector<ServedRecord> Store::list_records(const RecordQuery& query) const {
+std::vector<ServedRecord> SqliteBackend::list_records(const RecordQuery& query) {
   // The page starts after one (datestamp, id): the keyset position, or just
   // before `from` (the first page: every datestamp >= from). SQLite seeks on
   // a row value (datestamp, id) > (?6, ?7) by its datestamp alone and then
@@ -144,57 +143,57 @@ std::vector<ServedRecord> Store::list_records(const RecordQuery& query) const {
     select.reset();
   };
   if (query.after_datestamp < query.from) {
-    read(impl_->statement("SELECT " PAGE_COLUMNS SERVED_FROM "WHERE " FILTERS
+    read(statement("SELECT " PAGE_COLUMNS SERVED_FROM "WHERE " FILTERS
                           "AND r.datestamp >= ?6 ORDER BY r.datestamp, r.id LIMIT ?8"),
          query.from);
-    add_set_specs(*impl_, records);
+    add_set_specs(*this, records);
     return records;
   }
-  auto& same_second = impl_->statement("SELECT " PAGE_COLUMNS SERVED_FROM "WHERE " FILTERS
+  auto& same_second = statement("SELECT " PAGE_COLUMNS SERVED_FROM "WHERE " FILTERS
                                        "AND r.datestamp = ?6 AND r.id > ?7 ORDER BY r.id LIMIT ?8");
   same_second.bind(7, query.after_id);
   read(same_second, query.after_datestamp);
   if (static_cast<std::int64_t>(records.size()) < query.limit) {
-    read(impl_->statement("SELECT " PAGE_COLUMNS SERVED_FROM "WHERE " FILTERS
+    read(statement("SELECT " PAGE_COLUMNS SERVED_FROM "WHERE " FILTERS
                           "AND r.datestamp > ?6 ORDER BY r.datestamp, r.id LIMIT ?8"),
          query.after_datestamp);
   }
-  add_set_specs(*impl_, records);
+  add_set_specs(*this, records);
   return records;
 }
 
-std::int64_t Store::count_records(const RecordQuery& query) const {
+std::int64_t SqliteBackend::count_records(const RecordQuery& query) {
   // Counting a million records takes a tenth of a second; a list's first
   // page is asked for far more often than the store changes.
-  const std::int64_t version = store_version(*impl_).first;
+  const std::int64_t version = store_version(*this).first;
   const std::string key = query.metadata_prefix + '\n' + query.source.value_or("\x01") + '\n' +
                           query.upstream_set.value_or("\x01") + '\n' + query.from + '\n' + query.until;
-  if (const auto cached = impl_->counts.find(key);
-      cached != impl_->counts.end() && cached->second.first == version) {
+  if (const auto cached = cached_counts.find(key);
+      cached != cached_counts.end() && cached->second.first == version) {
     return cached->second.second;
   }
   // Without a set, records_by_datestamp alone answers (a covering index
   // scan, 0.1 s for a million records); a set needs each record's row.
   const bool whole = !query.source && !query.upstream_set;
-  auto& count = whole ? impl_->statement(
+  auto& count = whole ? statement(
                             "SELECT count(*) FROM records r WHERE r.metadata_prefix = ?1 "
                             "AND r.datestamp >= ?2 AND r.datestamp <= ?3")
-                      : impl_->statement("SELECT count(*) " SERVED_FROM "WHERE " FILTERS
+                      : statement("SELECT count(*) " SERVED_FROM "WHERE " FILTERS
                                          "AND r.datestamp >= ?2");
   count.bind(1, query.metadata_prefix).bind(2, query.from).bind(3, query.until);
   if (!whole) count.bind_optional(4, query.source).bind_optional(5, query.upstream_set);
   count.step();
   const auto total = count.column_int(0);
   count.reset();
-  if (impl_->counts.size() >= 256) impl_->counts.clear();
-  impl_->counts[key] = {version, total};
+  if (cached_counts.size() >= 256) cached_counts.clear();
+  cached_counts[key] = {version, total};
   return total;
 }
 
-std::optional<ServedRecord> Store::get_record(std::string_view source,
+std::optional<ServedRecord> SqliteBackend::get_record(std::string_view source,
                                               std::string_view upstream_identifier,
-                                              std::string_view metadata_prefix) const {
-  auto& select = impl_->statement(
+                                              std::string_view metadata_prefix) {
+  auto& select = statement(
       "SELECT " SERVED_COLUMNS SERVED_FROM
       "WHERE s.name = ?1 AND r.upstream_identifier = ?2 AND r.metadata_prefix = ?3");
   select.bind(1, source).bind(2, upstream_identifier).bind(3, metadata_prefix).bind(9, 1);
@@ -204,9 +203,9 @@ std::optional<ServedRecord> Store::get_record(std::string_view source,
   return record;
 }
 
-std::vector<std::string> Store::prefixes_of(std::string_view source,
-                                            std::string_view upstream_identifier) const {
-  auto& select = impl_->statement(
+std::vector<std::string> SqliteBackend::prefixes_of(std::string_view source,
+                                            std::string_view upstream_identifier) {
+  auto& select = statement(
       "SELECT r.metadata_prefix FROM records r JOIN sources s ON s.id = r.source_id "
       "WHERE s.name = ?1 AND r.upstream_identifier = ?2 ORDER BY r.metadata_prefix");
   select.bind(1, source).bind(2, upstream_identifier);
@@ -216,11 +215,11 @@ std::vector<std::string> Store::prefixes_of(std::string_view source,
   return prefixes;
 }
 
-std::vector<FormatInfo> Store::formats() const {
+std::vector<FormatInfo> SqliteBackend::formats() {
   // Asked for by every GetRecord and list request; changes about never.
-  const auto version = store_version(*impl_);
-  if (impl_->formats_version == version) return impl_->formats;
-  auto& select = impl_->statement(
+  const auto version = store_version(*this);
+  if (cached_formats_version == version) return cached_formats;
+  auto& select = statement(
       "SELECT p.metadata_prefix, coalesce((SELECT f.schema_url FROM source_formats f "
       "WHERE f.metadata_prefix = p.metadata_prefix ORDER BY f.source_id LIMIT 1), ''), "
       "coalesce((SELECT f.metadata_namespace FROM source_formats f "
@@ -232,21 +231,21 @@ std::vector<FormatInfo> Store::formats() const {
     formats.push_back({select.column_text(0), select.column_text(1), select.column_text(2)});
   }
   select.reset();
-  impl_->formats = formats;
-  impl_->formats_version = version;
+  cached_formats = formats;
+  cached_formats_version = version;
   return formats;
 }
 
-std::optional<std::string> Store::earliest_datestamp() const {
-  auto& select = impl_->statement("SELECT min(datestamp) FROM records");
+std::optional<std::string> SqliteBackend::earliest_datestamp() {
+  auto& select = statement("SELECT min(datestamp) FROM records");
   select.step();
   auto earliest = select.column_optional_text(0);
   select.reset();
   return earliest;
 }
 
-std::vector<SourceEntry> Store::sources() const {
-  auto& select = impl_->statement(
+std::vector<SourceEntry> SqliteBackend::sources() {
+  auto& select = statement(
       "SELECT name, coalesce(nullif(declared_base_url, ''), base_url), "
       "coalesce(repository_name, '') FROM sources ORDER BY name");
   std::vector<SourceEntry> sources;
@@ -257,8 +256,8 @@ std::vector<SourceEntry> Store::sources() const {
   return sources;
 }
 
-std::vector<SetEntry> Store::sets() const {
-  auto& select = impl_->statement(
+std::vector<SetEntry> SqliteBackend::sets() {
+  auto& select = statement(
       "SELECT s.name, u.set_spec, coalesce(d.set_name, u.set_spec), coalesce(d.descriptions, '') "
       "FROM (SELECT source_id, set_spec FROM sets UNION "
       "      SELECT DISTINCT r.source_id, x.set_spec FROM record_sets x "
@@ -275,8 +274,8 @@ std::vector<SetEntry> Store::sets() const {
   return sets;
 }
 
-std::string Store::setting(std::string_view key) const {
-  auto& select = impl_->statement("SELECT value FROM settings WHERE key = ?1");
+std::string SqliteBackend::setting(std::string_view key) {
+  auto& select = statement("SELECT value FROM settings WHERE key = ?1");
   select.bind(1, key);
   std::string value;
   if (select.step()) value = select.column_text(0);

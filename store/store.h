@@ -1,5 +1,6 @@
-// The store: one SQLite file holding everything harvested, the only code that
-// speaks SQL. docs/store.md documents its tables for people.
+// The store: everything harvested, in one SQLite file (the embedded default)
+// or one PostgreSQL database; the only code that speaks SQL. docs/store.md
+// documents its tables for people.
 #ifndef STORE_STORE_H_
 #define STORE_STORE_H_
 
@@ -186,26 +187,35 @@ struct SourceEntry {
   std::string repository_name;
 };
 
-// A connection to one store file. Not thread-safe: use one Store per thread
-// (SQLite's WAL lets one writer and many readers work at once).
+class Backend;  // a store engine (store/backend.h)
+
+// A connection to one store. Not thread-safe: use one Store per thread
+// (SQLite's WAL, like PostgreSQL, lets one writer and many readers work at
+// once).
 class Store {
  public:
-  // Opens (creating it unless read-only) the store at `path` and applies
-  // every migration it lacks, each in its own transaction. Sets WAL mode,
-  // foreign keys and the busy timeout. Throws StoreError when the file is not
-  // a store, cannot be opened, or was written by a newer schema than this
-  // program knows (the message names both versions).
-  static Store open(const std::string& path, const OpenOptions& options = {});
+  // Opens the store `name`: a SQLite file path, or a PostgreSQL URL
+  // (`postgresql://` or `postgres://`, libpq's syntax). Creates it unless
+  // read-only (a PostgreSQL database must exist; its tables are created)
+  // and applies every migration it lacks, each in its own transaction.
+  // Throws StoreError when it is not a store, cannot be opened, or was
+  // written by a newer schema than this program knows (the message names
+  // both versions).
+  static Store open(const std::string& name, const OpenOptions& options = {});
 
-  // The same with another list of migrations; for tests of migration itself.
+  // A SQLite store with another list of migrations; for tests of migration
+  // itself.
   static Store open(const std::string& path, const std::vector<Migration>& migrations,
                     const OpenOptions& options);
+
+  // Whether the store is a PostgreSQL database.
+  bool is_postgres() const { return postgres_; }
 
   Store(Store&&) noexcept;
   Store& operator=(Store&&) noexcept;
   ~Store();
 
-  // PRAGMA user_version: the newest migration applied.
+  // The newest migration applied.
   int schema_version() const;
 
   // Adds the source `name` or updates its base URL; returns its id.
@@ -284,14 +294,13 @@ class Store {
   // A value of the settings table, or empty.
   std::string setting(std::string_view key) const;
 
-  // The connection and its statements: known only to the store module's files.
-  struct Impl;
-  // For the store module's free functions (store/query.cc); not for other modules.
-  Impl& impl() { return *impl_; }
+  // For the store module's own files; not for other modules.
+  Backend& backend() { return *backend_; }
 
  private:
-  explicit Store(std::unique_ptr<Impl> impl);
-  std::unique_ptr<Impl> impl_;  // the connection and its cached statements
+  Store(std::unique_ptr<Backend> backend, bool postgres);
+  std::unique_ptr<Backend> backend_;  // the engine, its connection and statements
+  bool postgres_ = false;
 };
 
 }  // namespace store

@@ -1,0 +1,47 @@
+// What writing a page computes from its records alone, whatever the store
+// engine: content hashes, the Dublin Core JSON, the full-text columns. Known
+// only to the store module.
+#ifndef STORE_PREPARED_RECORDS_H_
+#define STORE_PREPARED_RECORDS_H_
+
+#include <array>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "store/store.h"
+
+namespace store {
+
+// SHA-256 (hex) of everything we serve for a record, so a re-harvest that
+// brings identical content keeps our datestamp (checklist G-5, AG-1).
+std::string content_hash(bool deleted, std::vector<std::string> sets, std::string_view metadata,
+                         std::string_view about);
+
+// The five full-text columns: title, creator, subject, description,
+// everything else; repeated elements one a line. The SQLite view
+// dc_fts_text (003) computes the same from records.dc.
+using TextColumns = std::array<std::string, 5>;
+
+// The elements as records.dc holds them: [[element, value, lang or null], ...].
+std::string dc_json(const std::vector<DcElement>& elements);
+
+// The page's records as they will be written, index for index.
+struct PreparedRecords {
+  struct Record {
+    std::string hash;     // content_hash()
+    std::string dc_json;  // empty for none
+    TextColumns text;     // the full-text columns, when dc_json is set
+  };
+  std::vector<Record> records;
+};
+
+PreparedRecords prepare(const std::vector<HarvestedRecord>& records);
+
+// Only the fifteen elements of oai_dc may be stored (checklist DC-1): throws
+// StoreError naming the record and the element otherwise.
+void check_dublin_core(const HarvestedRecord& record);
+
+}  // namespace store
+
+#endif  // STORE_PREPARED_RECORDS_H_
