@@ -1,8 +1,12 @@
-# Writes OUTPUT, a C++ file defining store::kMigrations from the SQL files in INPUTS.
+# Writes OUTPUT, a C++ file defining store::${VARIABLE} (kMigrations unless
+# given) from the SQL files in INPUTS.
+if(NOT VARIABLE)
+  set(VARIABLE kMigrations)
+endif()
 # The file name's leading number is the migration's version; numbers must run 1, 2, 3, ...
-set(body "// Generated from schema/*.sql by schema/embed_migrations.cmake. Do not edit.\n")
+set(body "// Generated from schema/ by schema/embed_migrations.cmake. Do not edit.\n")
 string(APPEND body "#include \"store/migrations.h\"\n\nnamespace store {\n\n")
-string(APPEND body "const std::vector<Migration> kMigrations = {\n")
+string(APPEND body "const std::vector<Migration> ${VARIABLE} = {\n")
 set(expected 1)
 foreach(input IN LISTS INPUTS)
   get_filename_component(name ${input} NAME)

@@ -10,7 +10,7 @@ packages=(
   g++ cmake make pkg-config
   # libraries (docs/architecture.md says what each is for)
   libcurl4-openssl-dev libxml2-dev libboost1.81-dev libboost-url1.81-dev
-  libsqlite3-dev zlib1g-dev libdeflate-dev libssl-dev libtomlplusplus-dev libcli11-dev
+  libsqlite3-dev libpq-dev zlib1g-dev libdeflate-dev libssl-dev libtomlplusplus-dev libcli11-dev
   libspdlog-dev libfmt-dev nlohmann-json3-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   # tools the tests and docs use: the sqlite3 shell; xmllint (independent
@@ -20,6 +20,9 @@ packages=(
   # what scripts/bench.sh runs beside oaipmh: the load generator, the static
   # file server it compares the provider with, GNU time for peak RSS
   wrk nginx-light time
+  # the PostgreSQL store's tests start a throwaway cluster of their own
+  # (scripts/test-postgres.sh); the package's own cluster is never started
+  postgresql
   # reliability (docs/reliability.md): libFuzzer comes with clang and its
   # runtime; the crash-recovery test mounts a small tmpfs (util-linux)
   clang-14 libclang-rt-14-dev util-linux
@@ -44,10 +47,11 @@ if ((${#missing[@]} > 0)); then
     echo "setup: run that as root (or this script with sudo), then run this script again." >&2
     exit 2
   fi
-  # Installing nginx would start its service on port 80: a policy-rc.d that
-  # refuses every start keeps it stopped (the benchmark starts its own).
+  # Installing nginx or PostgreSQL would start its service (port 80, 5432): a
+  # policy-rc.d that refuses every start keeps them stopped (the benchmark
+  # and the tests start their own).
   policy=/usr/sbin/policy-rc.d
-  if [[ " ${missing[*]} " == *" nginx-light "* && ! -e $policy ]]; then
+  if [[ " ${missing[*]} " =~ " "(nginx-light|postgresql)" " && ! -e $policy ]]; then
     printf '#!/bin/sh\n# scripts/setup.sh: start no service while installing\nexit 101\n' |
       "${as_root[@]}" tee "$policy" >/dev/null
     "${as_root[@]}" chmod 755 "$policy"

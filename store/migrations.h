@@ -1,4 +1,5 @@
-// The schema migrations compiled into the binary (schema/NNN_*.sql).
+// The schema migrations compiled into the binary (schema/NNN_*.sql and
+// schema/postgresql/NNN_*.sql).
 #ifndef STORE_MIGRATIONS_H_
 #define STORE_MIGRATIONS_H_
 
@@ -16,6 +17,10 @@ struct Migration {
 
 // Every migration of schema/, in version order (generated at build time).
 extern const std::vector<Migration> kMigrations;
+
+// Every migration of schema/postgresql/, the same for PostgreSQL stores,
+// whose version is kept in the table schema_version.
+extern const std::vector<Migration> kPostgresMigrations;
 
 }  // namespace store
 

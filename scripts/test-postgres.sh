@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# A throwaway PostgreSQL cluster for the tests: listens only on a Unix socket
+# in DIR (no TCP port to collide with), trusts local connections, and is
+# removed by `stop`. The tests reach it as
+#   postgresql:///postgres?host=DIR&user=oaipmh
+# Usage: scripts/test-postgres.sh start|stop|url DIR
+# As root the server runs as the `postgres` user (PostgreSQL refuses root).
+set -euo pipefail
+action=${1:?usage: test-postgres.sh start|stop|url DIR}
+dir=${2:?usage: test-postgres.sh start|stop|url DIR}
+dir=$(realpath -m "$dir")
+bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
+if [[ -z $bin || ! -x $bin/pg_ctl ]]; then
+  echo "test-postgres: PostgreSQL's server is not installed (scripts/setup.sh installs it)" >&2
+  exit 2
+fi
+
+as_owner=()
+if [[ $(id -u) -eq 0 ]]; then as_owner=(runuser -u postgres --); fi
+
+case $action in
+  url)
+    echo "postgresql:///postgres?host=$dir&user=oaipmh"
+    ;;
+  start)
+    if [[ -f $dir/data/postmaster.pid ]] && "${as_owner[@]}" "$bin/pg_ctl" -D "$dir/data" status >/dev/null 2>&1; then
+      echo "test-postgres: already running in $dir"
+      exit 0
+    fi
+    rm -rf "$dir"
+    mkdir -p "$dir"
+    if ((${#as_owner[@]})); then chown postgres: "$dir"; fi
+    "${as_owner[@]}" "$bin/initdb" -D "$dir/data" -U oaipmh --auth=trust -E UTF8 \
+      --locale=C.UTF-8 >"$dir/initdb.log" 2>&1 ||
+      { cat "$dir/initdb.log" >&2; exit 1; }
+    # Durability is not what these tests check: fsync off makes a test's
+    # many small transactions cheap. 200 connections: tests run two at a time,
+    # each with a few serve threads.
+    "${as_owner[@]}" "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
+      -o "-c listen_addresses='' -c unix_socket_directories='$dir' -c fsync=off \
+          -c synchronous_commit=off -c full_page_writes=off -c max_connections=200" start \
+      >/dev/null || { cat "$dir/server.log" >&2; exit 1; }
+    echo "test-postgres: running in $dir ($("$bin/postgres" --version))"
+    ;;
+  stop)
+    if [[ -d $dir/data ]]; then
+      "${as_owner[@]}" "$bin/pg_ctl" -D "$dir/data" -m immediate -w -t 60 stop >/dev/null 2>&1 || true
+    fi
+    rm -rf "$dir"
+    echo "test-postgres: stopped and removed $dir"
+    ;;
+  *)
+    echo "usage: test-postgres.sh start|stop|url DIR" >&2
+    exit 2
+    ;;
+esac
