@@ -5,10 +5,17 @@
 
 #include "store/postgres_backend.h"
 
-#pragma GCC diagnostic ignored "-Wunused-parameter"  // until the stubs below are written
-
 namespace store {
 namespace {
+
+std::string join(const std::vector<std::string>& parts) {
+  std::string joined;
+  for (const auto& part : parts) {
+    if (!joined.empty()) joined += ' ';
+    joined += part;
+  }
+  return joined;
+}
 
 int latest_version(const std::vector<Migration>& migrations) {
   return migrations.empty() ? 0 : migrations.back().version;
@@ -80,51 +87,149 @@ std::unique_ptr<Backend> open_postgres(const std::string& url, const OpenOptions
 int PostgresBackend::schema_version() { return stored_version(connection); }
 
 std::int64_t PostgresBackend::upsert_source(std::string_view name, std::string_view base_url) {
-  throw StoreError("PostgreSQL stores: upsert_source is not written yet");
+  auto upserted = connection.run(
+      "INSERT INTO sources (name, base_url, created_at) VALUES ($1, $2, $3) "
+      "ON CONFLICT (name) DO UPDATE SET base_url = excluded.base_url RETURNING id",
+      pg::Params().add(name).add(base_url).add(now_datestamp()));
+  return upserted.integer(0, 0);
 }
 
 std::optional<Source> PostgresBackend::find_source(std::string_view name) {
-  throw StoreError("PostgreSQL stores: find_source is not written yet");
+  auto found = connection.run(
+      "SELECT id, name, base_url, granularity, deleted_record FROM sources WHERE name = $1",
+      pg::Params().add(name));
+  if (found.rows() == 0) return std::nullopt;
+  return Source{found.integer(0, 0), found.text(0, 1), found.text(0, 2),
+                found.optional_text(0, 3), found.optional_text(0, 4)};
 }
 
 void PostgresBackend::save_identify(std::int64_t source_id, const IdentifyFacts& facts) {
-  throw StoreError("PostgreSQL stores: save_identify is not written yet");
+  connection.run(
+      "UPDATE sources SET repository_name = $2, declared_base_url = $3, "
+      "protocol_version = $4, admin_emails = $5, earliest_datestamp = $6, "
+      "deleted_record = $7, granularity = $8, compression = $9, identified_at = $10 "
+      "WHERE id = $1",
+      pg::Params()
+          .add(source_id)
+          .add(facts.repository_name)
+          .add(facts.declared_base_url)
+          .add(facts.protocol_version)
+          .add(join(facts.admin_emails))
+          .add(facts.earliest_datestamp)
+          .add(facts.deleted_record)
+          .add(facts.granularity)
+          .add(join(facts.compression))
+          .add(facts.response_date));
 }
 
+// A source declares a few formats and at most some thousands of sets: one
+// statement a row is fast enough. A name given twice keeps the last, as
+// SQLite's INSERT OR REPLACE does.
 void PostgresBackend::save_formats(std::int64_t source_id, const std::vector<MetadataFormat>& formats) {
-  throw StoreError("PostgreSQL stores: save_formats is not written yet");
+  pg::Transaction transaction(connection);
+  connection.run("DELETE FROM source_formats WHERE source_id = $1", pg::Params().add(source_id));
+  for (const auto& format : formats) {
+    connection.run(
+        "INSERT INTO source_formats (source_id, metadata_prefix, schema_url, metadata_namespace) "
+        "VALUES ($1, $2, $3, $4) ON CONFLICT (source_id, metadata_prefix) DO UPDATE SET "
+        "schema_url = excluded.schema_url, metadata_namespace = excluded.metadata_namespace",
+        pg::Params()
+            .add(source_id)
+            .add(format.metadata_prefix)
+            .add(format.schema_url)
+            .add(format.metadata_namespace));
+  }
+  transaction.commit();
 }
 
 void PostgresBackend::save_sets(std::int64_t source_id, const std::vector<SetInfo>& sets) {
-  throw StoreError("PostgreSQL stores: save_sets is not written yet");
+  pg::Transaction transaction(connection);
+  connection.run("DELETE FROM sets WHERE source_id = $1", pg::Params().add(source_id));
+  for (const auto& set : sets) {
+    connection.run(
+        "INSERT INTO sets (source_id, set_spec, set_name, descriptions) "
+        "VALUES ($1, $2, $3, NULLIF($4, '')) ON CONFLICT (source_id, set_spec) DO UPDATE SET "
+        "set_name = excluded.set_name, descriptions = excluded.descriptions",
+        pg::Params().add(source_id).add(set.set_spec).add(set.set_name).add(set.descriptions));
+  }
+  transaction.commit();
 }
 
-HarvestList PostgresBackend::open_list(std::int64_t source_id, std::string_view metadata_prefix, std::string_view set_spec) {
-  throw StoreError("PostgreSQL stores: open_list is not written yet");
+HarvestList PostgresBackend::open_list(std::int64_t source_id, std::string_view metadata_prefix,
+                                       std::string_view set_spec) {
+  const auto key = pg::Params().add(source_id).add(metadata_prefix).add(set_spec);
+  connection.run(
+      "INSERT INTO harvest_lists (source_id, metadata_prefix, set_spec) VALUES ($1, $2, $3) "
+      "ON CONFLICT DO NOTHING",
+      key);
+  auto found = connection.run(
+      "SELECT l.id, l.next_from, c.window_from, c.window_until, c.first_response_date, "
+      "c.resumption_token, c.page_number, c.list_id IS NOT NULL "
+      "FROM harvest_lists l LEFT JOIN checkpoints c ON c.list_id = l.id "
+      "WHERE l.source_id = $1 AND l.metadata_prefix = $2 AND l.set_spec = $3",
+      key);
+  if (found.rows() == 0) throw StoreError("harvest list vanished while opening it");
+  HarvestList list{found.integer(0, 0), source_id, std::string(metadata_prefix),
+                   std::string(set_spec), found.optional_text(0, 1), std::nullopt};
+  if (found.boolean(0, 7)) {
+    list.checkpoint = Checkpoint{found.optional_text(0, 2), found.optional_text(0, 3),
+                                 found.text(0, 4), found.text(0, 5), found.integer(0, 6)};
+  }
+  return list;
 }
 
 void PostgresBackend::drop_checkpoint(std::int64_t list_id) {
-  throw StoreError("PostgreSQL stores: drop_checkpoint is not written yet");
+  connection.run("DELETE FROM checkpoints WHERE list_id = $1", pg::Params().add(list_id));
 }
 
 void PostgresBackend::start_sweep(std::int64_t list_id) {
-  throw StoreError("PostgreSQL stores: start_sweep is not written yet");
+  pg::Transaction transaction(connection);
+  connection.run("DELETE FROM sweeps WHERE list_id = $1", pg::Params().add(list_id));
+  connection.run("INSERT INTO sweeps (list_id, started_at) VALUES ($1, $2)",
+                 pg::Params().add(list_id).add(now_datestamp()));
+  transaction.commit();
 }
 
 std::int64_t PostgresBackend::begin_run(std::int64_t source_id) {
-  throw StoreError("PostgreSQL stores: begin_run is not written yet");
+  auto inserted = connection.run(
+      "INSERT INTO harvest_runs (source_id, started_at) VALUES ($1, $2) RETURNING id",
+      pg::Params().add(source_id).add(now_datestamp()));
+  return inserted.integer(0, 0);
 }
 
-void PostgresBackend::finish_run(std::int64_t run_id, RunResult result, std::string_view error, std::int64_t retries) {
-  throw StoreError("PostgreSQL stores: finish_run is not written yet");
+void PostgresBackend::finish_run(std::int64_t run_id, RunResult result, std::string_view error,
+                                 std::int64_t retries) {
+  const char* result_text = result == RunResult::kOk       ? "ok"
+                            : result == RunResult::kFailed ? "failed"
+                                                           : "interrupted";
+  connection.run(
+      "UPDATE harvest_runs SET ended_at = $2, result = $3, error = NULLIF($4, ''), "
+      "retries = $5 WHERE id = $1",
+      pg::Params().add(run_id).add(now_datestamp()).add(result_text).add(error).add(retries));
 }
 
-void PostgresBackend::quarantine(std::optional<std::int64_t> source_id, std::optional<std::int64_t> run_id, std::string_view request_url, std::string_view error, std::optional<std::int64_t> byte_offset, std::string_view raw) {
-  throw StoreError("PostgreSQL stores: quarantine is not written yet");
+void PostgresBackend::quarantine(std::optional<std::int64_t> source_id,
+                                 std::optional<std::int64_t> run_id, std::string_view request_url,
+                                 std::string_view error, std::optional<std::int64_t> byte_offset,
+                                 std::string_view raw) {
+  pg::Params params;
+  if (source_id) params.add(*source_id); else params.add_null();
+  if (run_id) params.add(*run_id); else params.add_null();
+  params.add(request_url).add(now_datestamp()).add(error);
+  if (byte_offset) params.add(*byte_offset); else params.add_null();
+  // Bytes, not text: what failed may not even be UTF-8.
+  params.bytes(raw);
+  connection.run(
+      "INSERT INTO quarantine (source_id, run_id, request_url, received_at, error, byte_offset, "
+      "raw) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+      params);
 }
 
 StoreStats PostgresBackend::stats() {
-  throw StoreError("PostgreSQL stores: stats is not written yet");
+  auto counted = connection.run(
+      "SELECT (SELECT count(*) FROM sources), (SELECT count(*) FROM records), "
+      "(SELECT count(*) FROM records WHERE deleted)");
+  return StoreStats{counted.integer(0, 0), counted.integer(0, 1), counted.integer(0, 2)};
 }
 
 }  // namespace store
