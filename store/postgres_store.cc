@@ -28,15 +28,38 @@ int stored_version(pg::Connection& connection) {
   return static_cast<int>(version.integer(0, 0));
 }
 
+// Holds the lock that makes processes opening a new store at once apply
+// every migration exactly once ('oai' in any form), for its lifetime.
+class MigrationLock {
+ public:
+  explicit MigrationLock(pg::Connection& connection) : connection_(connection) {
+    connection_.exec("SELECT pg_advisory_lock(7079756)");
+  }
+  MigrationLock(const MigrationLock&) = delete;
+  MigrationLock& operator=(const MigrationLock&) = delete;
+  ~MigrationLock() {
+    try {
+      connection_.exec("SELECT pg_advisory_unlock(7079756)");
+    } catch (...) {
+      // The connection is gone, and the lock with it.
+    }
+  }
+
+ private:
+  pg::Connection& connection_;
+};
+
 // Applies each migration newer than the store's version, one transaction
-// each. An advisory lock held for the whole transaction makes processes
-// that open a new store at once apply every step exactly once.
+// each, the version read again under the lock. The lock is taken before
+// the transaction begins, not inside it: a transaction that began while
+// another process migrated kept that process's new tables out of its
+// catalog caches, found no schema_version, and applied 001 a second time.
 void migrate(pg::Connection& connection, const std::vector<Migration>& migrations,
              const std::string& url) {
   for (const auto& migration : migrations) {
     if (stored_version(connection) >= migration.version) continue;
+    MigrationLock lock(connection);
     pg::Transaction transaction(connection);
-    connection.exec("SELECT pg_advisory_xact_lock(7079756)");  // 'oai' in any form
     if (stored_version(connection) >= migration.version) continue;
     try {
       connection.exec(migration.sql);

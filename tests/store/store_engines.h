@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <memory>
 #include <optional>
+#include <ostream>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -27,6 +28,10 @@ enum class Engine { kSqlite, kPostgres };
 inline const auto kEngines = ::testing::Values(Engine::kSqlite, Engine::kPostgres);
 inline std::string engine_name(const ::testing::TestParamInfo<Engine>& info) {
   return info.param == Engine::kSqlite ? "SQLite" : "PostgreSQL";
+}
+// How gtest (and so CTest's test names) print an engine.
+inline void PrintTo(Engine engine, std::ostream* out) {
+  *out << (engine == Engine::kSqlite ? "SQLite" : "PostgreSQL");
 }
 
 // Direct access to a store's database. Rows come back as SqliteProbe gives
