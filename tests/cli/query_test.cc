@@ -12,6 +12,8 @@
 
 #include "tests/harvester/harvest_fixture.h"
 #include "tests/support/page_chain.h"
+#include "tests/store/store_engines.h"
+#include "tests/support/postgres_database.h"
 #include "tests/support/run_command.h"
 
 namespace {
@@ -20,7 +22,11 @@ using testing_support::CommandResult;
 using testing_support::file_response;
 using testing_support::FixtureServer;
 using testing_support::json;
-using testing_support::SqliteProbe;
+using testing_support::Engine;
+using testing_support::PostgresDatabase;
+using testing_support::PostgresStoreProbe;
+using testing_support::SqliteStoreProbe;
+using testing_support::StoreProbe;
 using testing_support::TempDir;
 
 using Ids = std::vector<std::string>;  // upstream identifiers, in order
@@ -120,11 +126,14 @@ std::vector<std::string> code_points(const std::string& line) {
   return points;
 }
 
-class QueryCli : public ::testing::Test {
+// The suite harvests the same repositories into a SQLite file and a
+// PostgreSQL database once; every test runs on each (the parameter) and
+// expects the same output, except where a text search's ranking differs.
+class QueryCli : public ::testing::TestWithParam<Engine> {
  protected:
   static void SetUpTestSuite() {
     dir_ = std::make_unique<TempDir>();
-    store_ = dir_->file("store.sqlite");
+    sqlite_store_ = dir_->file("store.sqlite");
     const auto chain_dir = dir_->file("chain");
     std::filesystem::create_directories(chain_dir);
     const auto csto = serve(
@@ -137,24 +146,51 @@ class QueryCli : public ::testing::Test {
     const auto misc =
         serve(*dir_, "misc", write_misc(dir_->path().string()), "harvest/no-set-hierarchy.xml");
     const auto config = dir_->file("oaipmh.toml");
-    std::ofstream(config) << "store = \"" << store_ << "\"\n[harvest]\npoliteness_delay = 0\n"
+    std::ofstream(config) << "store = \"" << sqlite_store_ << "\"\n[harvest]\npoliteness_delay = 0\n"
                           << "[[source]]\nname = \"csto\"\nurl = \"" << csto->base_url() << "\"\n"
                           << "[[source]]\nname = \"chain\"\nurl = \"" << chain->base_url() << "\"\n"
                           << "[[source]]\nname = \"misc\"\nurl = \"" << misc->base_url() << "\"\n"
                           << "prefixes = [\"marc21\"]\n";
     const auto harvest = testing_support::run_command(kOaipmh + " harvest -q --config " + config);
-    if (harvest.exit_status != 0) setup_error_ = "harvest failed: " + harvest.output;
+    if (harvest.exit_status != 0) sqlite_error_ = "harvest failed: " + harvest.output;
+    // The same repositories (the fixture servers answer again alike) into
+    // a fresh database of the test cluster.
+    try {
+      database_ = std::make_unique<PostgresDatabase>();
+      const auto into = testing_support::run_command(kOaipmh + " harvest -q --config " + config +
+                                                     " --store " + shell_quoted(database_->url()));
+      if (into.exit_status != 0) postgres_error_ = "harvest failed: " + into.output;
+    } catch (const std::exception& error) {
+      postgres_error_ = error.what();
+    }
   }
 
-  static void TearDownTestSuite() { dir_.reset(); }
+  static void TearDownTestSuite() {
+    database_.reset();
+    dir_.reset();
+  }
 
-  void SetUp() override { ASSERT_TRUE(setup_error_.empty()) << setup_error_; }
+  void SetUp() override {
+    const auto& error = GetParam() == Engine::kSqlite ? sqlite_error_ : postgres_error_;
+    ASSERT_TRUE(error.empty()) << error;
+  }
+
+  // The store of the test's engine: the file's path or the database's URL.
+  static std::string store() {
+    return GetParam() == Engine::kSqlite ? sqlite_store_ : database_->url();
+  }
+
+  // A look into the store's database, as a person with sqlite3 or psql has.
+  static std::unique_ptr<StoreProbe> probe() {
+    if (GetParam() == Engine::kSqlite) return std::make_unique<SqliteStoreProbe>(sqlite_store_);
+    return std::make_unique<PostgresStoreProbe>(database_->url());
+  }
 
   // Runs `oaipmh <arguments> --store STORE`, each argument quoted for the shell.
   static CommandResult run(const std::vector<std::string>& arguments) {
     std::string command = kOaipmh;
     for (const auto& argument : arguments) command += " " + shell_quoted(argument);
-    return testing_support::run_command(command + " --store " + shell_quoted(store_) +
+    return testing_support::run_command(command + " --store " + shell_quoted(store()) +
                                         " < /dev/null");
   }
 
@@ -165,7 +201,11 @@ class QueryCli : public ::testing::Test {
     const auto result = run(arguments);
     Ids ids;
     for (const auto& line : lines_of(result.output)) {
-      ids.push_back(json::parse(line).at("upstream_identifier").get<std::string>());
+      try {
+        ids.push_back(json::parse(line).at("upstream_identifier").get<std::string>());
+      } catch (const std::exception&) {
+        ADD_FAILURE() << "not a record: " << line;
+      }
     }
     return ids;
   }
@@ -179,24 +219,26 @@ class QueryCli : public ::testing::Test {
   static std::string chain(int n) { return testing_support::chain_identifier(n); }
 
   static inline std::unique_ptr<TempDir> dir_;
-  static inline std::string store_;
-  static inline std::string setup_error_;
+  static inline std::string sqlite_store_;
+  static inline std::unique_ptr<PostgresDatabase> database_;
+  static inline std::string sqlite_error_;
+  static inline std::string postgres_error_;
 };
 
-TEST_F(QueryCli, SeedFoundByWord) { EXPECT_EQ(found({"Kyrgyzstan"}), Ids{kSeed}); }
+TEST_P(QueryCli, SeedFoundByWord) { EXPECT_EQ(found({"Kyrgyzstan"}), Ids{kSeed}); }
 
-TEST_F(QueryCli, SeedFoundByItsYear) {
+TEST_P(QueryCli, SeedFoundByItsYear) {
   EXPECT_EQ(found({"--date-from", "2024", "--date-to", "2024", "--source", "csto"}), Ids{kSeed});
   // The chain's records are dated 2024 too; the misc ones are not.
   EXPECT_EQ(found({"--date-from", "2024", "--date-to", "2024"}).size(), 19u);
 }
 
-TEST_F(QueryCli, SeedFoundByItsSourceTitle) {
+TEST_P(QueryCli, SeedFoundByItsSourceTitle) {
   EXPECT_EQ(found({"Antony International Review"}), Ids{kSeed});
   EXPECT_EQ(found({"\"St Antony's International Review\""}), Ids{kSeed});
 }
 
-TEST_F(QueryCli, FullTextWordsPhrasesPrefixesAndOperators) {
+TEST_P(QueryCli, FullTextWordsPhrasesPrefixesAndOperators) {
   EXPECT_EQ(found({"collective", "security"}), Ids{kSeed});
   EXPECT_EQ(found({"\"collective confusion\""}), Ids{kSeed});
   EXPECT_TRUE(found({"\"confusion collective\""}).empty());
@@ -208,23 +250,30 @@ TEST_F(QueryCli, FullTextWordsPhrasesPrefixesAndOperators) {
   EXPECT_TRUE(found({"creator:glaciers"}).empty());
 }
 
-TEST_F(QueryCli, TextHitsComeByRelevanceOthersNewestFirst) {
-  SqliteProbe probe(store_);
-  std::vector<std::string> by_rank;
-  for (const auto& row : probe.rows("SELECT r.upstream_identifier FROM dc_fts JOIN records r "
-                                    "ON r.id = dc_fts.rowid WHERE dc_fts MATCH 'kyrgyz* OR record' "
-                                    "ORDER BY bm25(dc_fts), r.datestamp DESC, r.id DESC")) {
-    by_rank.push_back(row);
-  }
+// Relevance is each engine's own: bm25() over SQLite's dc_fts, ts_rank_cd()
+// over PostgreSQL's weighted tsvectors (title counts most there, all
+// columns alike in bm25), so the two orders of one search legitimately
+// differ; each is checked against its engine's ranking function.
+TEST_P(QueryCli, TextHitsComeByRelevanceOthersNewestFirst) {
+  const auto probe = this->probe();
+  const auto by_rank = probe->rows(
+      GetParam() == Engine::kSqlite
+          ? "SELECT r.upstream_identifier FROM dc_fts JOIN records r ON r.id = dc_fts.rowid "
+            "WHERE dc_fts MATCH 'kyrgyz* OR record' "
+            "ORDER BY bm25(dc_fts), r.datestamp DESC, r.id DESC"
+          : "SELECT upstream_identifier FROM records, "
+            "to_tsquery('oaipmh_text', 'kyrgyz:* | record') q WHERE fts @@ q OR fts_other @@ q "
+            "ORDER BY coalesce(ts_rank_cd(fts, q), 0) + coalesce(ts_rank_cd(fts_other, q), 0) "
+            "DESC, id DESC");
   EXPECT_EQ(by_rank.size(), 20u);
   EXPECT_EQ(found({"kyrgyz* OR record"}), by_rank);
-  const auto newest = probe.rows(
+  const auto newest = probe->rows(
       "SELECT upstream_identifier FROM records WHERE metadata_prefix = "
-      "'oai_dc' AND deleted = 0 ORDER BY datestamp DESC, id DESC");
+      "'oai_dc' AND NOT deleted ORDER BY datestamp DESC, id DESC");
   EXPECT_EQ(found({}), newest);
 }
 
-TEST_F(QueryCli, ElementFiltersMatchSubstringsIgnoringCase) {
+TEST_P(QueryCli, ElementFiltersMatchSubstringsIgnoringCase) {
   EXPECT_EQ(found({"--title", "GLACIERS"}), Ids{misc("glaciers")});
   EXPECT_EQ(found({"--title", "\"wells\""}), Ids{misc("wells")});
   EXPECT_EQ(found_set({"--creator", "writer, 3"}), (IdSet{chain(3), chain(10), chain(17)}));
@@ -238,7 +287,7 @@ TEST_F(QueryCli, ElementFiltersMatchSubstringsIgnoringCase) {
   EXPECT_EQ(found({"kyrgyz*", "--language", "spa"}), Ids{misc("glaciers")});
 }
 
-TEST_F(QueryCli, DateBoundsOverlapLenientDates) {
+TEST_P(QueryCli, DateBoundsOverlapLenientDates) {
   // The seed's 2024-10-01 lies in October; the chain's year 2024 overlaps it.
   EXPECT_EQ(found({"--date-from", "2024-10", "--date-to", "2024-10"}).size(), 19u);
   EXPECT_EQ(found({"--date-from", "2024-11", "--source", "csto"}).size(), 0u);
@@ -257,7 +306,7 @@ TEST_F(QueryCli, DateBoundsOverlapLenientDates) {
   EXPECT_EQ(run({"query", "--date-from", "2025", "--date-to", "2024"}).exit_status, 2);
 }
 
-TEST_F(QueryCli, SourceAndSetFilters_S3) {
+TEST_P(QueryCli, SourceAndSetFilters_S3) {
   EXPECT_EQ(run({"query", "--source", "chain", "--count"}).output, "18\n");
   EXPECT_EQ(found({"--set", "csto:publications"}), Ids{kSeed});
   EXPECT_EQ(found({"--set", "csto:publications:year2024"}), Ids{kSeed});
@@ -271,7 +320,7 @@ TEST_F(QueryCli, SourceAndSetFilters_S3) {
   EXPECT_TRUE(found({"--set", "chain:even", "--source", "csto"}).empty());
 }
 
-TEST_F(QueryCli, DeletedRecordsOnlyWhenAskedFor_DR7) {
+TEST_P(QueryCli, DeletedRecordsOnlyWhenAskedFor_DR7) {
   EXPECT_EQ(found_set({"--deleted"}), (IdSet{chain(9), chain(19), misc("gone")}));
   EXPECT_EQ(found_set({"--deleted", "--set", "misc:a"}), IdSet{misc("gone")});
   EXPECT_EQ(found_set({"--include-deleted", "--set", "misc:a"}),
@@ -281,7 +330,7 @@ TEST_F(QueryCli, DeletedRecordsOnlyWhenAskedFor_DR7) {
   EXPECT_EQ(run({"query", "--deleted", "--include-deleted"}).exit_status, 2);
 }
 
-TEST_F(QueryCli, LimitAndCount) {
+TEST_P(QueryCli, LimitAndCount) {
   EXPECT_EQ(found({}).size(), 22u);  // jsonl has no limit by default
   EXPECT_EQ(found({"--limit", "5"}).size(), 5u);
   EXPECT_EQ(found({"--limit", "0"}).size(), 22u);
@@ -293,7 +342,7 @@ TEST_F(QueryCli, LimitAndCount) {
   EXPECT_EQ(none.output, "0\n");
 }
 
-TEST_F(QueryCli, JsonLinesCarryEveryField_AG3_DC1) {
+TEST_P(QueryCli, JsonLinesCarryEveryField_AG3_DC1) {
   const auto result = run({"query", "Kyrgyzstan", "--format", "jsonl"});
   ASSERT_EQ(result.exit_status, 0) << result.output;
   const auto lines = lines_of(result.output);
@@ -304,7 +353,7 @@ TEST_F(QueryCli, JsonLinesCarryEveryField_AG3_DC1) {
   EXPECT_EQ(record.at("source"), "csto");
   EXPECT_EQ(record.at("upstream_identifier"), kSeed);
   EXPECT_EQ(record.at("datestamp"),
-            SqliteProbe(store_).value(
+            probe()->value(
                 "SELECT datestamp FROM records WHERE upstream_identifier = '" + kSeed + "'"));
   EXPECT_EQ(record.at("upstream_datestamp"), "2024-10-03T11:42:07Z");
   EXPECT_EQ(record.at("deleted"), false);
@@ -337,7 +386,7 @@ TEST_F(QueryCli, JsonLinesCarryEveryField_AG3_DC1) {
   EXPECT_EQ(gone.at("dc").size(), 15u);
 }
 
-TEST_F(QueryCli, CsvIsRfc4180WithAHeader) {
+TEST_P(QueryCli, CsvIsRfc4180WithAHeader) {
   const auto result = run({"query", "--format", "csv", "--source", "misc", "--title", "wells"});
   ASSERT_EQ(result.exit_status, 0) << result.output;
   const auto lines = lines_of(result.output);
@@ -365,7 +414,7 @@ TEST_F(QueryCli, CsvIsRfc4180WithAHeader) {
   EXPECT_NE(seed[1].find("\"\"collective confusion\"\""), std::string::npos);
 }
 
-TEST_F(QueryCli, XmlIsAWellFormedStreamOfPayloads) {
+TEST_P(QueryCli, XmlIsAWellFormedStreamOfPayloads) {
   const auto xml = run({"query", "--format", "xml", "--include-deleted"});
   ASSERT_EQ(xml.exit_status, 0) << xml.output;
   EXPECT_EQ(xml.output.rfind("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<records>\n", 0), 0u);
@@ -381,11 +430,11 @@ TEST_F(QueryCli, XmlIsAWellFormedStreamOfPayloads) {
   EXPECT_EQ(lint.exit_status, 0) << lint.output;
   const auto piped =
       testing_support::run_command(kOaipmh + " query --format xml Kyrgyzstan --store " +
-                                   shell_quoted(store_) + " | xmllint --noout -");
+                                   shell_quoted(store()) + " | xmllint --noout -");
   EXPECT_EQ(piped.exit_status, 0) << piped.output;
 }
 
-TEST_F(QueryCli, TableColumnsAreAlignedAndFitTheWidth) {
+TEST_P(QueryCli, TableColumnsAreAlignedAndFitTheWidth) {
   const auto result = run({"query", "--format", "table"});
   ASSERT_EQ(result.exit_status, 0) << result.output;
   const auto lines = lines_of(result.output);
@@ -415,7 +464,7 @@ TEST_F(QueryCli, TableColumnsAreAlignedAndFitTheWidth) {
   EXPECT_NE(seed.output.find("CSTO and the agency"), std::string::npos) << seed.output;
 }
 
-TEST_F(QueryCli, MalformedSearchIsAUsageError) {
+TEST_P(QueryCli, MalformedSearchIsAUsageError) {
   for (const std::string text : {"AND OR", "\"unclosed", "nosuchcolumn:word"}) {
     const auto result = run({"query", text});
     EXPECT_EQ(result.exit_status, 2) << text << result.output;
@@ -427,7 +476,7 @@ TEST_F(QueryCli, MalformedSearchIsAUsageError) {
   }
 }
 
-TEST_F(QueryCli, NoMatchPrintsNothingAndExitsOne) {
+TEST_P(QueryCli, NoMatchPrintsNothingAndExitsOne) {
   for (const std::string format : {"jsonl", "csv", "xml", "table"}) {
     const auto result = run({"query", "zzyzx", "--format", format});
     EXPECT_EQ(result.exit_status, 1) << format;
@@ -435,7 +484,7 @@ TEST_F(QueryCli, NoMatchPrintsNothingAndExitsOne) {
   }
 }
 
-TEST_F(QueryCli, ShowByOurIdentifier_AG4) {
+TEST_P(QueryCli, ShowByOurIdentifier_AG4) {
   const auto result = run({"show", "oai:aggregator.example.org:csto/" + kSeed});
   ASSERT_EQ(result.exit_status, 0) << result.output;
   const auto& out = result.output;
@@ -454,7 +503,7 @@ TEST_F(QueryCli, ShowByOurIdentifier_AG4) {
   EXPECT_NE(out.find("<dc:title>CSTO and the agency of small members"), std::string::npos) << out;
 }
 
-TEST_F(QueryCli, ShowByUpstreamIdentifierListsEveryFormat) {
+TEST_P(QueryCli, ShowByUpstreamIdentifierListsEveryFormat) {
   const auto seed = run({"show", kSeed});
   EXPECT_EQ(seed.exit_status, 0) << seed.output;
   EXPECT_NE(seed.output.find("identifier:          oai:aggregator.example.org:csto/" + kSeed),
@@ -478,7 +527,7 @@ TEST_F(QueryCli, ShowByUpstreamIdentifierListsEveryFormat) {
       << unknown.output;
 }
 
-TEST_F(QueryCli, StatusTableShowsEachSource) {
+TEST_P(QueryCli, StatusTableShowsEachSource) {
   const auto result = run({"status"});
   ASSERT_EQ(result.exit_status, 0) << result.output;
   const auto& out = result.output;
@@ -494,13 +543,13 @@ TEST_F(QueryCli, StatusTableShowsEachSource) {
       out.find("formats:        marc21 1 (0 deleted)\n                  oai_dc 4 (1 deleted)"),
       std::string::npos)
       << out;
-  const auto next_from = SqliteProbe(store_).value(
+  const auto next_from = probe()->value(
       "SELECT l.next_from FROM harvest_lists l JOIN sources s ON s.id = l.source_id "
       "WHERE s.name = 'csto'");
   EXPECT_NE(out.find("next from:      oai_dc: " + next_from), std::string::npos) << out;
 }
 
-TEST_F(QueryCli, StatusJsonParses) {
+TEST_P(QueryCli, StatusJsonParses) {
   const auto result = run({"status", "--format", "json"});
   ASSERT_EQ(result.exit_status, 0) << result.output;
   const auto status = json::parse(result.output);
@@ -525,7 +574,7 @@ TEST_F(QueryCli, StatusJsonParses) {
   EXPECT_EQ(sources[2].at("lists").size(), 2u);
 }
 
-TEST_F(QueryCli, QueryAndShowHaveHelp) {
+TEST_P(QueryCli, QueryAndShowHaveHelp) {
   for (const std::string subcommand : {"query", "show"}) {
     const auto help = testing_support::run_command(kOaipmh + " " + subcommand + " --help");
     EXPECT_EQ(help.exit_status, 0) << subcommand;
@@ -533,5 +582,8 @@ TEST_F(QueryCli, QueryAndShowHaveHelp) {
     EXPECT_NE(help.output.find("Exit status"), std::string::npos) << help.output;
   }
 }
+
+INSTANTIATE_TEST_SUITE_P(Engines, QueryCli, testing_support::kEngines,
+                         testing_support::engine_name);
 
 }  // namespace
