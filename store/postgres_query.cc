@@ -153,30 +153,52 @@ class TextQuery {
     return left;
   }
 
+  // Either one group, `( ... )` or `columns : ( ... )`, or phrases and
+  // NEAR groups side by side (with or without a column filter each): FTS5
+  // puts no implicit AND next to a group.
   std::string sequence(unsigned columns) {
-    std::string left = primary(columns);
-    while (token_ == Token::kString || token_ == Token::kLeft || token_ == Token::kLeftBrace ||
-           token_ == Token::kMinus || token_ == Token::kCaret) {
-      left = "(" + left + " AND " + primary(columns) + ")";
+    if (token_ == Token::kLeft) return group(columns);
+    if (starts_column_filter()) {
+      const std::size_t at = at_;
+      const Token token = token_;
+      const std::string word = word_;
+      const bool quoted = quoted_;
+      const unsigned filtered = columns & column_set();
+      if (token_ != Token::kColon) fail_near();
+      next();
+      if (token_ == Token::kLeft) return group(filtered);
+      at_ = at;  // not a group: read the filter again as the first term's
+      token_ = token;
+      word_ = word;
+      quoted_ = quoted;
+    }
+    std::string left = term(columns);
+    while (token_ == Token::kString || token_ == Token::kLeftBrace || token_ == Token::kMinus ||
+           token_ == Token::kCaret) {
+      left = "(" + left + " AND " + term(columns) + ")";
     }
     return left;
   }
 
-  std::string primary(unsigned columns) {
-    if (token_ == Token::kLeft) {
-      next();
-      std::string inner = expression(columns);
-      if (token_ != Token::kRight) fail_near();
-      next();
-      return inner;
-    }
-    if (token_ == Token::kLeftBrace || token_ == Token::kMinus ||
-        (token_ == Token::kString && !quoted_ && followed_by(':'))) {
+  std::string group(unsigned columns) {
+    next();  // (
+    std::string inner = expression(columns);
+    if (token_ != Token::kRight) fail_near();
+    next();
+    return "(" + inner + ")";
+  }
+
+  bool starts_column_filter() const {
+    return token_ == Token::kLeftBrace || token_ == Token::kMinus ||
+           (token_ == Token::kString && !quoted_ && followed_by(':'));
+  }
+
+  // A phrase or NEAR group, perhaps after a column filter.
+  std::string term(unsigned columns) {
+    if (starts_column_filter()) {
       columns &= column_set();
       if (token_ != Token::kColon) fail_near();
       next();
-      if (token_ == Token::kLeft) return primary(columns);
-      return near_set(columns);
     }
     return near_set(columns);
   }
@@ -189,6 +211,7 @@ class TextQuery {
     unsigned set = 0;
     if (token_ == Token::kLeftBrace) {
       next();
+      if (token_ != Token::kString) fail_near();
       while (token_ == Token::kString) {
         set |= column(word_);
         next();
@@ -217,7 +240,9 @@ class TextQuery {
 
   // A phrase, or NEAR(phrase phrase ..., distance).
   std::string near_set(unsigned columns) {
-    if (token_ == Token::kCaret) fail_near();  // FTS5's first-token anchor has no tsquery form
+    // FTS5's ^ (the phrase starts its column) has no tsquery form: the
+    // phrase is matched anywhere in the column.
+    if (token_ == Token::kCaret) next();
     if (token_ != Token::kString) fail_near();
     if (!quoted_ && word_ == "NEAR" && followed_by('(')) {
       next();
