@@ -13,6 +13,7 @@
 
 #include "oai/identifier.h"
 #include "oai/set_spec.h"
+#include "store/store.h"
 
 namespace cli {
 namespace {
@@ -148,11 +149,14 @@ void read_serve_settings(TableReader reader, ServeSettings& serve) {
   reader.read("metrics", serve.metrics);
   reader.read("healthz", serve.healthz);
   reader.refuse_unknown_keys();
-  for (const auto& [key, value] :
-       {std::pair{"records_per_page", serve.records_per_page}, {"identifiers_per_page", serve.identifiers_per_page},
-        {"threads", serve.threads}, {"max_in_flight", serve.max_in_flight},
-        {"max_connections", serve.max_connections}, {"request_timeout", serve.request_timeout},
-        {"idle_timeout", serve.idle_timeout}, {"retry_after", serve.retry_after}}) {
+  for (const auto& [key, value] : {std::pair{"records_per_page", serve.records_per_page},
+                                   {"identifiers_per_page", serve.identifiers_per_page},
+                                   {"threads", serve.threads},
+                                   {"max_in_flight", serve.max_in_flight},
+                                   {"max_connections", serve.max_connections},
+                                   {"request_timeout", serve.request_timeout},
+                                   {"idle_timeout", serve.idle_timeout},
+                                   {"retry_after", serve.retry_after}}) {
     if (value < 1) reader.fail(key, "at least 1");
   }
 }
@@ -222,6 +226,12 @@ Configuration parse_configuration(const std::string& text, const std::string& or
     TableReader reader(*harvest->as_table(), origin + " [harvest]");
     reader.read("workers", configuration.harvest.workers);
     if (configuration.harvest.workers < 1) reader.fail("workers", "at least 1");
+    reader.read("lease_seconds", configuration.harvest.lease_seconds);
+    if (configuration.harvest.lease_seconds < 1) reader.fail("lease_seconds", "at least 1");
+    reader.read("revisit_hours", configuration.harvest.revisit_hours);
+    if (!(configuration.harvest.revisit_hours >= 0 && configuration.harvest.revisit_hours <= 1e6)) {
+      reader.fail("revisit_hours", "between 0 and 1000000");
+    }
     read_source_keys(reader, configuration.harvest.source);
     reader.refuse_unknown_keys();
   }
@@ -255,9 +265,11 @@ Configuration load_configuration(const std::string& path) {
   std::ostringstream text;
   text << in.rdbuf();
   Configuration configuration = parse_configuration(text.str(), path);
-  if (!configuration.store.empty() && std::filesystem::path(configuration.store).is_relative()) {
-    configuration.store =
-        (std::filesystem::path(path).parent_path() / configuration.store).lexically_normal().string();
+  if (!configuration.store.empty() && !store::is_postgres_url(configuration.store) &&
+      std::filesystem::path(configuration.store).is_relative()) {
+    configuration.store = (std::filesystem::path(path).parent_path() / configuration.store)
+                              .lexically_normal()
+                              .string();
   }
   return configuration;
 }

@@ -23,6 +23,11 @@ class ConfigurationError : public std::runtime_error {
 // The [harvest] table: defaults for every source.
 struct HarvestDefaults {
   int workers = 4;
+  // `oaipmh harvest --worker`: a host's lease lasts this long unless renewed
+  // (a dead worker's host waits this long), and a source a worker finished
+  // is due again after revisit_hours.
+  int lease_seconds = 60;
+  double revisit_hours = 24;
   harvester::SourceSettings source;  // name, base_url and lists left empty
 };
 
@@ -63,7 +68,8 @@ void validate_source(const harvester::SourceSettings& source, const std::string&
 // The defaults used without a configuration file: what etc/oaipmh.toml says.
 HarvestDefaults default_harvest_settings();
 
-// Reads `path`. Relative store paths are taken relative to the file's folder.
+// Reads `path`. Relative store paths are taken relative to the file's folder
+// (a postgresql:// URL is left as it is).
 // Throws ConfigurationError.
 Configuration load_configuration(const std::string& path);
 

@@ -11,6 +11,7 @@
 #include "cli/configuration.h"
 #include "cli/progress_display.h"
 #include "harvester/harvest_run.h"
+#include "harvester/harvest_worker.h"
 #include "oai/datestamp.h"
 
 namespace cli {
@@ -30,7 +31,9 @@ struct HarvestOptions {
   std::string from;
   std::string until;
   bool full = false;
-  int workers = 0;  // 0 = from the configuration
+  int workers = 0;          // 0 = from the configuration
+  bool worker = false;      // one of many --worker processes sharing the sources
+  std::string worker_name;  // empty: <hostname>:<pid>
   bool quiet = false;
   bool verbose = false;
 };
@@ -41,14 +44,16 @@ class UsageError : public std::runtime_error {
 };
 
 // The sources to harvest and the store, from the options and the configuration.
-std::vector<harvester::SourceSettings> select_sources(HarvestOptions& options, int& workers) {
+std::vector<harvester::SourceSettings> select_sources(HarvestOptions& options, int& workers,
+                                                      harvester::WorkerSettings& worker) {
   std::vector<harvester::SourceSettings> sources;
   HarvestDefaults defaults = default_harvest_settings();
   if (!options.config.empty()) {
     if (!options.url.empty() || !options.name.empty() || !options.prefixes.empty() ||
         !options.sets.empty() || options.list_identifiers) {
-      throw UsageError("--url, --name, --prefix, --set and --list-identifiers are for a harvest "
-                       "without --config");
+      throw UsageError(
+          "--url, --name, --prefix, --set and --list-identifiers are for a harvest "
+          "without --config");
     }
     Configuration configuration = load_configuration(options.config);
     if (options.store.empty()) options.store = configuration.store;
@@ -59,8 +64,8 @@ std::vector<harvester::SourceSettings> select_sources(HarvestOptions& options, i
       if (!found) throw UsageError("no source named '" + wanted + "' in " + options.config);
     }
     for (auto& source : configuration.sources) {
-      if (options.names.empty() ||
-          std::find(options.names.begin(), options.names.end(), source.name) != options.names.end()) {
+      if (options.names.empty() || std::find(options.names.begin(), options.names.end(),
+                                             source.name) != options.names.end()) {
         sources.push_back(std::move(source));
       }
     }
@@ -79,7 +84,8 @@ std::vector<harvester::SourceSettings> select_sources(HarvestOptions& options, i
     validate_source(source, "command line");
     sources.push_back(std::move(source));
   }
-  if (options.store.empty()) throw UsageError("no store: give --store or set 'store' in the configuration");
+  if (options.store.empty())
+    throw UsageError("no store: give --store or set 'store' in the configuration");
   for (const auto* bound : {&options.from, &options.until}) {
     if (!bound->empty() && !oai::Datestamp::parse(*bound)) {
       throw UsageError("'" + *bound + "' is not a date: use YYYY-MM-DD or YYYY-MM-DDThh:mm:ssZ");
@@ -91,6 +97,24 @@ std::vector<harvester::SourceSettings> select_sources(HarvestOptions& options, i
     source.full = options.full;
   }
   workers = options.workers > 0 ? options.workers : defaults.workers;
+  if (options.worker) {
+    if (options.config.empty()) throw UsageError("--worker harvests the sources of --config FILE");
+    if (!store::is_postgres_url(options.store)) {
+      throw UsageError(
+          "--worker needs a PostgreSQL store (postgresql://...): workers on several "
+          "machines share it");
+    }
+    if (options.full || !options.from.empty() || !options.until.empty()) {
+      throw UsageError("--full, --from and --until are for a harvest without --worker");
+    }
+    worker.store_url = options.store;
+    worker.name =
+        options.worker_name.empty() ? harvester::default_worker_name() : options.worker_name;
+    worker.lease = std::chrono::seconds(defaults.lease_seconds);
+    worker.revisit = std::chrono::seconds(static_cast<std::int64_t>(defaults.revisit_hours * 3600));
+  } else if (!options.worker_name.empty()) {
+    throw UsageError("--worker-name goes with --worker");
+  }
   return sources;
 }
 
@@ -114,9 +138,10 @@ std::string summary_line(const harvester::SourceSummary& summary) {
 
 int run_harvest(HarvestOptions& options) {
   int workers = 1;
+  harvester::WorkerSettings worker;
   std::vector<harvester::SourceSettings> sources;
   try {
-    sources = select_sources(options, workers);
+    sources = select_sources(options, workers, worker);
   } catch (const UsageError& error) {
     std::fprintf(stderr, "oaipmh harvest: %s\n", error.what());
     return kExitUsage;
@@ -124,7 +149,19 @@ int run_harvest(HarvestOptions& options) {
     std::fprintf(stderr, "oaipmh harvest: %s\n", error.what());
     return kExitUsage;
   }
-  const auto lock = harvester::HarvestLock::try_acquire(options.store);
+  std::string unreachable;  // why a PostgreSQL store could not be reached
+  const auto lock = [&]() -> std::optional<harvester::HarvestLock> {
+    try {
+      return harvester::HarvestLock::try_acquire(options.store, options.worker);
+    } catch (const store::StoreError& error) {
+      unreachable = error.what();
+      return std::nullopt;
+    }
+  }();
+  if (!unreachable.empty()) {
+    std::fprintf(stderr, "oaipmh harvest: %s\n", unreachable.c_str());
+    return kExitFailed;
+  }
   if (!lock) {
     std::fprintf(stderr, "oaipmh harvest: another harvest holds the lock on %s (%s); exiting\n",
                  options.store.c_str(), harvester::HarvestLock::path_for(options.store).c_str());
@@ -136,7 +173,17 @@ int run_harvest(HarvestOptions& options) {
     display.log("oaipmh harvest: " + level + ": " + message);
   };
   harvester::ProgressFunction progress = [&](const harvester::Progress& at) { display.update(at); };
-  const auto summaries = harvester::harvest_sources(options.store, sources, workers, log, progress);
+  std::vector<harvester::SourceSummary> summaries;
+  if (options.worker) {
+    try {
+      summaries = harvester::run_worker(worker, sources, log, progress);
+    } catch (const store::StoreError& error) {
+      std::fprintf(stderr, "oaipmh harvest: worker %s: %s\n", worker.name.c_str(), error.what());
+      return kExitFailed;
+    }
+  } else {
+    summaries = harvester::harvest_sources(options.store, sources, workers, log, progress);
+  }
   // Progress lines go before any summary: erasing them moves the cursor up
   // over the lines last drawn, which must not be summaries.
   for (const auto& summary : summaries) display.finish(summary.source);
@@ -158,12 +205,18 @@ Command add_harvest_command(CLI::App& app) {
       "(all, or the NAMEs given). Each run continues from the last one: the next 'from'\n"
       "is the responseDate of the last complete list, and an interrupted list resumes\n"
       "from its checkpoint.\n\n"
+      "With --worker (a PostgreSQL store): one of any number of worker processes, on\n"
+      "any machines, that share the configured sources: each takes a host's lease,\n"
+      "harvests its due sources (not finished by a worker within [harvest]\n"
+      "revisit_hours), and goes on until no source is due (docs/scaling.md).\n\n"
       "Exit status: 0 every source succeeded; 1 at least one source failed (the others\n"
       "were still harvested); 2 usage or configuration error; 3 another harvest holds\n"
-      "the store's lock (STORE.harvest-lock), nothing was done.");
+      "the store's lock (STORE.harvest-lock, or an advisory lock in PostgreSQL),\n"
+      "nothing was done; 4 a worker lost its lease (it stopped at once).");
   auto options = std::make_shared<HarvestOptions>();
   command->add_option("--store", options->store,
-                      "SQLite store to harvest into (default: 'store' of the configuration)");
+                      "Store to harvest into: a SQLite file or a postgresql:// URL (default: "
+                      "'store' of the configuration)");
   command->add_option("--config", options->config, "TOML configuration (see etc/oaipmh.toml)");
   command->add_option("names", options->names, "With --config: harvest only these sources");
   command->add_option("--url", options->url, "Base URL of one repository to harvest");
@@ -189,6 +242,10 @@ Command add_harvest_command(CLI::App& app) {
   command->add_option("--workers", options->workers,
                       "Sources harvested at once, never two of one host (default: 4, or "
                       "[harvest] workers)");
+  command->add_flag("--worker", options->worker,
+                    "Share the sources of --config with other workers (PostgreSQL store)");
+  command->add_option("--worker-name", options->worker_name,
+                      "This worker's name in the leases (default: HOSTNAME:PID)");
   auto* quiet = command->add_flag("-q,--quiet", options->quiet,
                                   "Print only failures: no progress, warnings or summaries");
   command->add_flag("-v,--verbose", options->verbose, "Also log informational messages")

@@ -1,4 +1,5 @@
-// oaipmh: harvest OAI-PMH repositories into one SQLite store, serve it, query it.
+// oaipmh: harvest OAI-PMH repositories into one store (SQLite or PostgreSQL),
+// serve it, query it.
 #include <cstdio>
 #include <exception>
 #include <vector>
@@ -7,7 +8,8 @@
 
 int main(int argc, char** argv) {
   CLI::App app{
-      "oaipmh: an OAI-PMH 2.0 harvester, provider and search over one SQLite store.\n\n"
+      "oaipmh: an OAI-PMH 2.0 harvester, provider and search over one store (a SQLite\n"
+      "file or a PostgreSQL database).\n\n"
       "Exit status: 0 success, 1 the command failed, 2 usage or configuration error\n"
       "(each subcommand's --help lists its own).",
       "oaipmh"};
@@ -16,12 +18,8 @@ int main(int argc, char** argv) {
   app.fallthrough();
 
   const std::vector<cli::Command> commands = {
-      cli::add_harvest_command(app),
-      cli::add_init_command(app),
-      cli::add_query_command(app),
-      cli::add_serve_command(app),
-      cli::add_show_command(app),
-      cli::add_status_command(app),
+      cli::add_harvest_command(app), cli::add_init_command(app), cli::add_query_command(app),
+      cli::add_serve_command(app),   cli::add_show_command(app), cli::add_status_command(app),
   };
 
   try {

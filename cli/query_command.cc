@@ -28,13 +28,14 @@ constexpr const char* kElements[] = {
 // The details of --help, after the options: `oaipmh --help` lists only the
 // first line of each subcommand.
 constexpr const char* kHelp =
-    "TEXT (the words after the options, joined by spaces) is an SQLite FTS5 query over\n"
+    "TEXT (the words after the options, joined by spaces) is a full-text query over\n"
     "the Dublin Core text: words (all must occur), \"a phrase\", prefix* (kyrgyz*),\n"
     "AND, OR, NOT, ( ), NEAR(a b, 5), and column filters title:, creator:, subject:,\n"
     "description:, other: (every other element). Words match whole tokens; case and\n"
     "accents are ignored. Words with punctuation go in a phrase: '\"Kyrgyz-Russian\"'.\n"
-    "Hits come by relevance (bm25); without TEXT, newest first (our datestamp, then\n"
-    "row id, descending). Only live records are indexed: TEXT never finds tombstones.\n\n"
+    "Hits come by relevance (SQLite: bm25; PostgreSQL: ts_rank_cd); without TEXT,\n"
+    "newest first (our datestamp, then row id, descending). Only live records are\n"
+    "indexed: TEXT never finds tombstones.\n\n"
     "Every filter given must hold. --title, --creator, --subject, --type and\n"
     "--language match when some value of that element contains the text (case\n"
     "ignored for A-Z only). --set is our setSpec, SOURCE or SOURCE:SET, and covers\n"
@@ -368,7 +369,9 @@ Command add_query_command(CLI::App& app) {
       "table, JSON lines, CSV or XML.");
   command->footer(kHelp);
   auto options = std::make_shared<QueryOptions>();
-  command->add_option("--store", options->store, "SQLite store to search")
+  command
+      ->add_option("--store", options->store,
+                   "Store to search: a SQLite file or a postgresql:// URL")
       ->required()
       ->check(CLI::ExistingFile);
   command->add_option("text", options->text, "Full-text query (FTS5 syntax, see below)");

@@ -371,7 +371,8 @@ Command add_serve_command(CLI::App& app) {
       "the store cannot be read); 2 usage or configuration error.");
   auto options = std::make_shared<ServeOptions>();
   command->add_option("--store", options->store,
-                      "SQLite store to serve (default: 'store' of the configuration)");
+                      "Store to serve: a SQLite file or a postgresql:// URL (default: 'store' of "
+                      "the configuration)");
   command->add_option("--config", options->config, "TOML configuration; its [provider] table");
   command->add_option("--listen", options->listen,
                       "ADDRESS:PORT to listen on (default 127.0.0.1:8080; port 0 picks one)");

@@ -104,7 +104,8 @@ Command add_show_command(CLI::App& app) {
       "Exit status: 0 shown; 1 no such identifier in the store, or the store could not\n"
       "be read; 2 usage error.");
   auto options = std::make_shared<ShowOptions>();
-  command->add_option("--store", options->store, "SQLite store to read")
+  command
+      ->add_option("--store", options->store, "Store to read: a SQLite file or a postgresql:// URL")
       ->required()
       ->check(CLI::ExistingFile);
   command->add_option("identifier", options->identifier, "Our identifier or an upstream one")

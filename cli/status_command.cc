@@ -146,7 +146,9 @@ Command add_status_command(CLI::App& app) {
       "The store is opened read-only.\n\n"
       "Exit status: 0 shown; 1 the store could not be read; 2 usage error.");
   auto options = std::make_shared<StatusOptions>();
-  command->add_option("--store", options->store, "Path of the SQLite store file")
+  command
+      ->add_option("--store", options->store,
+                   "The store: a SQLite file path or a postgresql:// URL")
       ->required()
       ->check(CLI::ExistingFile);
   command->add_option("--format", options->format, "table or json")

@@ -17,8 +17,13 @@
 
 namespace harvester {
 
-std::optional<HarvestLock> HarvestLock::try_acquire(const std::string& store_path) {
-  const std::string path = path_for(store_path);
+std::optional<HarvestLock> HarvestLock::try_acquire(const std::string& store, bool shared) {
+  if (store::is_postgres_url(store)) {
+    auto lock = store::PostgresHarvestLock::try_acquire(store, shared);
+    if (!lock) return std::nullopt;
+    return HarvestLock(std::move(lock));
+  }
+  const std::string path = path_for(store);
   const int fd = open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
   if (fd < 0) throw std::runtime_error("cannot open the harvest lock " + path);
   if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
@@ -28,14 +33,16 @@ std::optional<HarvestLock> HarvestLock::try_acquire(const std::string& store_pat
   return HarvestLock(fd);
 }
 
-HarvestLock::HarvestLock(HarvestLock&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
+HarvestLock::HarvestLock(HarvestLock&& other) noexcept
+    : fd_(std::exchange(other.fd_, -1)), postgres_(std::move(other.postgres_)) {}
 
 HarvestLock::~HarvestLock() {
   if (fd_ >= 0) close(fd_);  // closing releases the flock
 }
 
-std::string HarvestLock::path_for(const std::string& store_path) {
-  return store_path + ".harvest-lock";
+std::string HarvestLock::path_for(const std::string& store) {
+  if (store::is_postgres_url(store)) return "an advisory lock in the database";
+  return store + ".harvest-lock";
 }
 
 std::string host_of(const std::string& url) {
@@ -48,7 +55,7 @@ std::string host_of(const std::string& url) {
       curl_free(name);
       char* port = nullptr;
       if (curl_url_get(parsed, CURLUPART_PORT, &port, 0) == CURLUE_OK) {
-        host += ":" + std::string(port);
+        host.append(":").append(port);
         curl_free(port);
       }
     }
@@ -106,7 +113,8 @@ class SourceQueue {
 
 std::vector<SourceSummary> harvest_sources(const std::string& store_path,
                                            const std::vector<SourceSettings>& sources, int workers,
-                                           const LogFunction& log, const ProgressFunction& progress) {
+                                           const LogFunction& log,
+                                           const ProgressFunction& progress) {
   // Create or migrate the store once, before workers open it concurrently.
   store::Store::open(store_path);
   std::vector<SourceSummary> summaries(sources.size());
@@ -117,7 +125,8 @@ std::vector<SourceSummary> harvest_sources(const std::string& store_path,
       queue.done(*index);
     }
   };
-  const int count = std::clamp(workers, 1, static_cast<int>(std::max<std::size_t>(1, sources.size())));
+  const int count =
+      std::clamp(workers, 1, static_cast<int>(std::max<std::size_t>(1, sources.size())));
   std::vector<std::thread> threads;
   for (int i = 1; i < count; ++i) threads.emplace_back(work);
   work();

@@ -70,9 +70,6 @@ class Backend {
 // The current time as our datestamp: UTC, seconds granularity.
 std::string now_datestamp();
 
-// Whether `name` is a PostgreSQL connection URL rather than a file path.
-bool is_postgres_url(std::string_view name);
-
 std::unique_ptr<Backend> open_sqlite(const std::string& path,
                                      const std::vector<Migration>& migrations,
                                      const OpenOptions& options);

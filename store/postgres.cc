@@ -34,6 +34,22 @@ Params& Params::bytes(std::string_view raw) {
   return *this;
 }
 
+Params& Params::array(const std::vector<std::string>& texts) {
+  // Every element quoted, with " and \ escaped: any text reads back as itself.
+  std::string literal = "{";
+  for (const auto& text : texts) {
+    if (literal.size() > 1) literal += ',';
+    literal += '"';
+    for (const char c : text) {
+      if (c == '"' || c == '\\') literal += '\\';
+      literal += c;
+    }
+    literal += '"';
+  }
+  literal += '}';
+  return add(std::string_view(literal));
+}
+
 std::vector<const char*> Params::pointers() const {
   std::vector<const char*> pointers;
   pointers.reserve(values_.size());
@@ -106,7 +122,8 @@ Result Connection::check(PGresult* result, std::string_view what) {
   if (result != nullptr) PQclear(result);
   while (!message.empty() && (message.back() == '\n' || message.back() == ' ')) message.pop_back();
   if (message.rfind("ERROR:  ", 0) == 0) message.erase(0, 8);
-  throw StoreError(std::string(what) + ": " + message);
+  message.insert(0, std::string(what).append(": "));
+  throw StoreError(message);
 }
 
 void Connection::exec(const std::string& sql) { check(PQexec(conn_, sql.c_str()), "PostgreSQL"); }

@@ -28,6 +28,8 @@ class Params {
   Params& add(const std::optional<std::string>& text);  // NULL when nullopt
   Params& add_null();
   Params& bytes(std::string_view raw);  // sent as binary, for a bytea parameter
+  // A text[] parameter (written as an array literal; cast it: $1::text[]).
+  Params& array(const std::vector<std::string>& texts);
 
   int size() const { return static_cast<int>(values_.size()); }
   std::vector<const char*> pointers() const;

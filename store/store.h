@@ -189,6 +189,10 @@ struct SourceEntry {
 
 class Backend;  // a store engine (store/backend.h)
 
+// Whether a store's name is a PostgreSQL URL (postgresql:// or postgres://)
+// rather than a SQLite file path.
+bool is_postgres_url(std::string_view name);
+
 // A connection to one store. Not thread-safe: use one Store per thread
 // (SQLite's WAL, like PostgreSQL, lets one writer and many readers work at
 // once).

@@ -158,23 +158,21 @@ CREATE TABLE sweep_seen (
   PRIMARY KEY (list_id, upstream_identifier)
 );
 
--- Harvest workers (`oaipmh harvest --worker`, docs/scaling.md). A worker
--- harvests the sources of one host at a time, holding that host's lease: a
--- row locked with SELECT ... FOR UPDATE SKIP LOCKED while it is taken, then
--- an expiry time the worker keeps pushing forward while it works. A lease
--- whose time has passed belongs to a dead worker and may be taken.
+-- Harvest workers (`oaipmh harvest --worker`, docs/scaling.md, store/
+-- host_leases.h). A worker harvests the due sources of one host at a time,
+-- holding that host's lease: the row is locked with SELECT ... FOR UPDATE
+-- SKIP LOCKED while it is taken, then the lease lasts until expires_at, which
+-- the worker keeps pushing forward. A lease whose time has passed belongs to
+-- a dead worker and may be taken.
 CREATE TABLE host_leases (
-  host       text COLLATE "C" PRIMARY KEY,  -- the base URL's authority (host:port)
-  worker     text,                          -- who holds it, NULL when free
-  source_id  bigint REFERENCES sources (id),  -- what it is harvesting
+  host       text COLLATE "C" PRIMARY KEY,  -- a base URL's host:port
+  worker     text,                          -- who holds it; NULL when free
   expires_at timestamptz                    -- NULL when free
 );
 
--- Sources a worker must harvest: every configured source, until it has
--- completed a run at or after due_at.
+-- The sources workers share, and when a worker last finished each.
 CREATE TABLE worker_sources (
-  source_id bigint PRIMARY KEY REFERENCES sources (id) ON DELETE CASCADE,
-  host      text COLLATE "C" NOT NULL,
-  due_at    timestamptz NOT NULL DEFAULT now(),
-  done_at   timestamptz
+  source_id   bigint PRIMARY KEY REFERENCES sources (id) ON DELETE CASCADE,
+  host        text COLLATE "C" NOT NULL REFERENCES host_leases (host),
+  finished_at timestamptz   -- NULL until a worker finished it
 );
