@@ -3,6 +3,7 @@
 // rather than several a record: each statement takes the page's records as
 // arrays, sent in PostgreSQL's binary array format (no quoting to get wrong,
 // nothing to parse) and spread into rows with unnest().
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -97,6 +98,47 @@ struct PlannedRecord {
   const HarvestedRecord* record;
   const PreparedRecords::Record* prepared;
   std::optional<Existing> existing;
+};
+
+// The records of a page whose content changed, as the upsert's arrays
+// (parameters $5 to $16), index for index.
+struct ChangedRecords {
+  void add(const PlannedRecord& planned, bool indexed) {
+    const HarvestedRecord& record = *planned.record;
+    records.emplace(record.identifier, &record);
+    if (planned.existing) replaced_ids.add(planned.existing->id);
+    identifiers.add(record.identifier);
+    upstream_datestamps.add(record.datestamp);
+    deleted.add(record.deleted);
+    metadata.add_or_null(record.deleted ? std::string_view() : std::string_view(record.metadata));
+    about.add_or_null(record.about);
+    dc.add_or_null(planned.prepared->dc_json);
+    hashes.add(planned.prepared->hash);
+    for (std::size_t c = 0; c < text.size(); ++c) {
+      if (indexed) text[c].add(planned.prepared->text[c]); else text[c].add_null();
+    }
+  }
+
+  void add_arrays(pg::Params& params) const {
+    for (const auto* array : {&identifiers, &upstream_datestamps, &deleted, &metadata, &about, &dc,
+                              &hashes, &text[0], &text[1], &text[2], &text[3], &text[4]}) {
+      params.bytes(array->encoded());
+    }
+  }
+
+  std::unordered_map<std::string_view, const HarvestedRecord*> records;  // by identifier
+  BinaryArray replaced_ids{BinaryArray::kBigint};  // of those the store held: their sets go
+  BinaryArray identifiers{BinaryArray::kText};
+  BinaryArray upstream_datestamps{BinaryArray::kText};
+  BinaryArray deleted{BinaryArray::kBoolean};
+  BinaryArray metadata{BinaryArray::kText};
+  BinaryArray about{BinaryArray::kText};
+  BinaryArray dc{BinaryArray::kText};
+  BinaryArray hashes{BinaryArray::kText};
+  // The full-text columns (TextColumns), NULL when the record is not indexed.
+  std::array<BinaryArray, 5> text{BinaryArray(BinaryArray::kText), BinaryArray(BinaryArray::kText),
+                                  BinaryArray(BinaryArray::kText), BinaryArray(BinaryArray::kText),
+                                  BinaryArray(BinaryArray::kText)};
 };
 
 // Writes one page inside the transaction its caller holds.
@@ -195,48 +237,33 @@ class PageWriter {
 
   // Upserts every record whose content changed, then replaces their sets.
   void write_records(const std::vector<PlannedRecord>& plan) {
-    BinaryArray identifiers(BinaryArray::kText), upstream_datestamps(BinaryArray::kText),
-        deleted(BinaryArray::kBoolean), metadata(BinaryArray::kText), about(BinaryArray::kText),
-        dc(BinaryArray::kText), hashes(BinaryArray::kText), replaced(BinaryArray::kBigint);
-    std::vector<BinaryArray> text(5, BinaryArray(BinaryArray::kText));
+    ChangedRecords changed;
     // What `oaipmh query` searches: the live oai_dc records with Dublin
     // Core, as SQLite's dc_fts indexes them.
     const bool indexes = prefix_ == "oai_dc";
-    std::unordered_map<std::string_view, const HarvestedRecord*> written;
     for (const auto& planned : plan) {
-      const HarvestedRecord& record = *planned.record;
       if (planned.existing && planned.existing->hash == planned.prepared->hash) {
         ++counts_.unchanged;
         continue;
       }
       count(planned);
-      check_dublin_core(record);
-      written.emplace(record.identifier, &record);
-      if (planned.existing) replaced.add(planned.existing->id);
-      identifiers.add(record.identifier);
-      upstream_datestamps.add(record.datestamp);
-      deleted.add(record.deleted);
-      metadata.add_or_null(record.deleted ? std::string_view() : std::string_view(record.metadata));
-      about.add_or_null(record.about);
-      dc.add_or_null(planned.prepared->dc_json);
-      hashes.add(planned.prepared->hash);
-      const bool indexed = indexes && !planned.prepared->dc_json.empty();
-      for (std::size_t c = 0; c < text.size(); ++c) {
-        if (indexed) text[c].add(planned.prepared->text[c]); else text[c].add_null();
-      }
+      check_dublin_core(*planned.record);
+      changed.add(planned, indexes && !planned.prepared->dc_json.empty());
     }
-    if (written.empty()) return;
-    if (!replaced.empty()) {
+    if (changed.records.empty()) return;
+    if (!changed.replaced_ids.empty()) {
       connection().run(
           "DELETE FROM record_sets s USING unnest($1::bigint[]) AS r (id) WHERE s.record_id = r.id",
-          pg::Params().bytes(replaced.encoded()));
+          pg::Params().bytes(changed.replaced_ids.encoded()));
     }
+    write_sets(upsert(changed), changed);
+  }
+
+  // Inserts or replaces the changed records; returns (id, identifier) rows.
+  pg::Result upsert(const ChangedRecords& changed) {
     pg::Params params;
     params.add(source_id_).add(prefix_).add(stamp_).add(page_.response_date);
-    for (const auto* array : {&identifiers, &upstream_datestamps, &deleted, &metadata, &about, &dc,
-                              &hashes, &text[0], &text[1], &text[2], &text[3], &text[4]}) {
-      params.bytes(array->encoded());
-    }
+    changed.add_arrays(params);
     // The text columns are NULL for a record that is not indexed.
     auto upserted = connection().run(
         "INSERT INTO records (source_id, upstream_identifier, metadata_prefix, "
@@ -261,14 +288,18 @@ class PageWriter {
         "harvest_date = excluded.harvest_date, fts = excluded.fts, fts_other = excluded.fts_other "
         "RETURNING id, upstream_identifier",
         params);
-    if (upserted.rows() != static_cast<int>(written.size())) {
+    if (upserted.rows() != static_cast<int>(changed.records.size())) {
       throw StoreError("write_page: the upsert returned " + std::to_string(upserted.rows()) +
-                       " rows for " + std::to_string(written.size()) + " records");
+                       " rows for " + std::to_string(changed.records.size()) + " records");
     }
+    return upserted;
+  }
+
+  void write_sets(const pg::Result& upserted, const ChangedRecords& changed) {
     BinaryArray set_records(BinaryArray::kBigint), set_specs(BinaryArray::kText);
     for (int row = 0; row < upserted.rows(); ++row) {
       const std::int64_t id = upserted.integer(row, 0);
-      for (const auto& set : written.at(upserted.text(row, 1))->set_specs) {
+      for (const auto& set : changed.records.at(upserted.text(row, 1))->set_specs) {
         set_records.add(id);
         set_specs.add(set);
       }

@@ -178,6 +178,8 @@ TEST_P(PageWriterTest, ChangedSetMembershipIsAChange_G5) {
   EXPECT_EQ(counts.updated, 1);
   EXPECT_EQ(rows_of("SELECT set_spec FROM record_sets ORDER BY set_spec"),
             (std::vector<std::string>{"a", "b"}));
+  EXPECT_EQ(store_.write_page(page({live_record("oai:x:1", "T", {"b"})})).updated, 1);
+  EXPECT_EQ(rows_of("SELECT set_spec FROM record_sets"), (std::vector<std::string>{"b"}));
 }
 
 TEST_P(PageWriterTest, DeletionLeavesTombstoneWithSets_HV11_S7) {
