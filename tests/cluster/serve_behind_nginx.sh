@@ -16,20 +16,24 @@
 #   - a process with another key refuses the cluster's token
 #     (badResumptionToken): the shared key is what makes the cluster work.
 #
-#   serve_behind_nginx.sh --build DIR [--store STORE] [--records N] [--workdir DIR]
+#   serve_behind_nginx.sh --build DIR [--store STORE | --postgres URL] [--records N]
+#                         [--workdir DIR]
 #
 # --store: where the source store is harvested (default: a SQLite file in the
-# work directory); the stores the checks harvest into are SQLite files there.
+# work directory); --postgres: a PostgreSQL server's maintenance database, on
+# which the test creates the source store's database (dropped at the end).
+# The stores the checks harvest into are SQLite files in the work directory.
 set -euo pipefail
 
-records=1200 build="" store="" workdir=""
+records=1200 build="" store="" workdir="" server=""
 while (($#)); do
   case $1 in
     --build) build=$2; shift 2 ;;
     --store) store=$2; shift 2 ;;
+    --postgres) server=$2; shift 2 ;;
     --records) records=$2; shift 2 ;;
     --workdir) workdir=$2; shift 2 ;;
-    *) echo "usage: $0 --build DIR [--store STORE] [--records N] [--workdir DIR]" >&2
+    *) echo "usage: $0 --build DIR [--store STORE | --postgres URL] [--records N] [--workdir DIR]" >&2
        exit 2 ;;
   esac
 done
@@ -51,15 +55,26 @@ else
   trap cleanup EXIT
 fi
 workdir=$(cd "$workdir" && pwd)
+if [[ -n $server ]]; then
+  [[ -z $store ]] || { echo "cluster: --store or --postgres, not both" >&2; exit 2; }
+  database=oaipmh_cluster_$$_$RANDOM
+  psql -X -q -v ON_ERROR_STOP=1 "$server" -c "CREATE DATABASE $database" >/dev/null ||
+    { echo "cluster: cannot create a database on $server" >&2; exit 1; }
+  store=$(python3 -c 'import re, sys; print(re.sub(r"^(postgres(?:ql)?://[^/]*/)[^?]*", lambda m: m.group(1) + sys.argv[2], sys.argv[1]))' "$server" "$database")
+fi
 [[ -n $store ]] || store=$workdir/source.sqlite
 # A path, not a URL: absolute, since a configuration file's relative paths
 # are taken from its own folder.
 [[ $store == *://* || $store == /* ]] || store=$PWD/$store
 pids=()
+database=""
 cleanup() {
   local pid
   for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
   for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+  if [[ -n $database ]]; then
+    psql -X -q "$server" -c "DROP DATABASE IF EXISTS $database WITH (FORCE)" >/dev/null 2>&1 || true
+  fi
 }
 # stop PID [SIGNAL]: stops one of our processes and forgets it, so that the
 # cleanup never signals a number the system may have given to another.
@@ -267,8 +282,12 @@ say "  (walked in $(since "$t") s)"
 token=$(sed -n 's/^token //p' "$workdir/walk.txt")
 python3 "$check" compare-store --truth "$workdir/served.json" --store "$workdir/copy.sqlite" \
   --source cluster | sed 's/^/cluster: /' || fail "the harvested store"
-if [[ -f $store ]]; then
-  held=$(sqlite3 "file:$store?mode=ro" "SELECT count(*) FROM records")
+if [[ -f $store || -n $database ]]; then
+  if [[ -n $database ]]; then
+    held=$(psql -X -A -t "$store" -c "SELECT count(*) FROM records")
+  else
+    held=$(sqlite3 "file:$store?mode=ro" "SELECT count(*) FROM records")
+  fi
   served=$(python3 -c 'import json, sys; print(sum(map(len, json.load(open(sys.argv[1])).values())))' \
     "$workdir/served.json")
   ((held == served)) || fail "the source store holds $held records, $served were served"
