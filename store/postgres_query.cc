@@ -367,13 +367,10 @@ class TextQuery {
 
 // ---- Filters, as SEARCH_FILTERS in query.cc. ----
 
-#define PG_UPPER "'ABCDEFGHIJKLMNOPQRSTUVWXYZ'"
-#define PG_LOWER "'abcdefghijklmnopqrstuvwxyz'"
-// Lower-cases A-Z only, as SQLite's lower() does (PostgreSQL's lower() would
-// fold non-ASCII letters too).
-std::string ascii_lower(const std::string& sql) {
-  return "translate(" + sql + ", " PG_UPPER ", " PG_LOWER ")";
-}
+// Lower-cases A-Z only, as SQLite's lower() does: PostgreSQL's lower() under
+// the "C" collation (under others it would fold non-ASCII letters too).
+// translate() with the alphabet does the same, 17 times slower.
+std::string ascii_lower(const std::string& sql) { return "lower((" + sql + ") COLLATE \"C\")"; }
 
 // The needle lower-cased as it appears in records.dc's JSON text, or nullopt
 // when JSON may spell it otherwise (as quick_needle() in query.cc).
@@ -386,15 +383,12 @@ std::optional<std::string> quick_needle(const std::string& needle) {
   return lowered;
 }
 
-// How many leading characters of a dc:date value `v` are a day (10), a
-// month (7) or a year (4), as read_lenient_date() reads them; NULL otherwise.
-#define PG_DATE_PRECISION                                                                    \
-  "CASE WHEN v ~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}' AND substr(v, 11, 1) !~ '^[0-9]$' "           \
-  "AND substr(v, 6, 2) COLLATE \"C\" BETWEEN '01' AND '12' "                                 \
-  "AND substr(v, 9, 2) COLLATE \"C\" BETWEEN '01' AND '31' THEN 10 "                         \
-  "WHEN v ~ '^[0-9]{4}-[0-9]{2}' AND substr(v, 8, 1) !~ '^[0-9]$' "                          \
-  "AND substr(v, 6, 2) COLLATE \"C\" BETWEEN '01' AND '12' THEN 7 "                          \
-  "WHEN v ~ '^[0-9]{4}' AND substr(v, 5, 1) !~ '^[0-9]$' THEN 4 END"
+// The day (YYYY-MM-DD), month (YYYY-MM) or year (YYYY) a dc:date value `v`
+// starts with, as read_lenient_date() reads it (the longest that no digit
+// follows); NULL otherwise. One regular expression: three cost 4 times more.
+#define PG_DATE_PREFIX                                                                       \
+  "substring(v COLLATE \"C\" from '^(?:[0-9]{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12][0-9]|3[01])" \
+  "(?![0-9])|[0-9]{4}-(?:0[1-9]|1[0-2])(?![0-9])|[0-9]{4}(?![0-9]))')"
 
 // Appends the conditions every search holds to, after the record's prefix.
 void add_filters(Statement& statement, const SearchQuery& query) {
@@ -427,7 +421,7 @@ void add_filters(Statement& statement, const SearchQuery& query) {
     }
     sql += "AND EXISTS (SELECT 1 FROM json_array_elements(r.dc::json) e WHERE e->>0 = '" +
            std::string(element) + "' AND strpos(" + ascii_lower("e->>1") + ", " +
-           ascii_lower(statement.param(**needle)) + ") > 0) ";
+           ascii_lower(statement.param(**needle) + "::text") + ") > 0) ";
   }
   if (query.date_from || query.date_to) {
     const auto from =
@@ -438,12 +432,12 @@ void add_filters(Statement& statement, const SearchQuery& query) {
     // Some dc:date value overlaps the days: its first day (padded with
     // 0000-01-01) is not after the last, its last (padded with 9999-12-31)
     // not before the first.
-    sql += "AND EXISTS (SELECT 1 FROM (SELECT v, " PG_DATE_PRECISION
-           " AS p FROM (SELECT e->>1 AS v FROM json_array_elements(r.dc::json) e "
-           "WHERE e->>0 = 'date') values_) dates WHERE p IS NOT NULL "
-           "AND (substr(v, 1, p) || substr('0000-01-01', p + 1)) COLLATE \"C\" <= " +
+    sql += "AND strpos(r.dc, '[\"date\",') > 0 AND EXISTS (SELECT 1 FROM (SELECT " PG_DATE_PREFIX
+           " AS d FROM (SELECT e->>1 AS v FROM json_array_elements(r.dc::json) e "
+           "WHERE e->>0 = 'date') values_) dates WHERE d IS NOT NULL "
+           "AND (d || substr('0000-01-01', length(d) + 1)) COLLATE \"C\" <= " +
            statement.param(to->last) +
-           " AND (substr(v, 1, p) || substr('9999-12-31', p + 1)) COLLATE \"C\" >= " +
+           " AND (d || substr('9999-12-31', length(d) + 1)) COLLATE \"C\" >= " +
            statement.param(from->first) + ") ";
   }
 }
