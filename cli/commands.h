@@ -6,6 +6,9 @@
 #include <CLI/CLI.hpp>
 
 #include <functional>
+#include <string>
+
+#include "store/store.h"
 
 namespace cli {
 
@@ -20,6 +23,15 @@ struct Command {
   CLI::App* subcommand;
   std::function<int()> run;
 };
+
+// Checks a --store that must already exist: a SQLite file that exists, or a
+// PostgreSQL URL (whose database is checked when opened).
+inline const CLI::Validator kExistingStore(
+    [](std::string& name) -> std::string {
+      if (store::is_postgres_url(name)) return "";
+      return CLI::ExistingFile(name);
+    },
+    "STORE");
 
 Command add_harvest_command(CLI::App& app);
 Command add_init_command(CLI::App& app);

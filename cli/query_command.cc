@@ -373,7 +373,7 @@ Command add_query_command(CLI::App& app) {
       ->add_option("--store", options->store,
                    "Store to search: a SQLite file or a postgresql:// URL")
       ->required()
-      ->check(CLI::ExistingFile);
+      ->check(kExistingStore);
   command->add_option("text", options->text, "Full-text query (FTS5 syntax, see below)");
   command->add_option("--source", options->source, "Only records of this source");
   command->add_option("--set", options->set, "Only records in our set SOURCE[:SET] or below it");

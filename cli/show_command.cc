@@ -107,7 +107,7 @@ Command add_show_command(CLI::App& app) {
   command
       ->add_option("--store", options->store, "Store to read: a SQLite file or a postgresql:// URL")
       ->required()
-      ->check(CLI::ExistingFile);
+      ->check(kExistingStore);
   command->add_option("identifier", options->identifier, "Our identifier or an upstream one")
       ->required();
   command

@@ -150,7 +150,7 @@ Command add_status_command(CLI::App& app) {
       ->add_option("--store", options->store,
                    "The store: a SQLite file path or a postgresql:// URL")
       ->required()
-      ->check(CLI::ExistingFile);
+      ->check(kExistingStore);
   command->add_option("--format", options->format, "table or json")
       ->check(CLI::IsMember({"table", "json"}))
       ->capture_default_str();

@@ -122,8 +122,7 @@ Result Connection::check(PGresult* result, std::string_view what) {
   if (result != nullptr) PQclear(result);
   while (!message.empty() && (message.back() == '\n' || message.back() == ' ')) message.pop_back();
   if (message.rfind("ERROR:  ", 0) == 0) message.erase(0, 8);
-  message.insert(0, std::string(what).append(": "));
-  throw StoreError(message);
+  throw StoreError(std::string(what).append(": ").append(message));
 }
 
 void Connection::exec(const std::string& sql) { check(PQexec(conn_, sql.c_str()), "PostgreSQL"); }
@@ -131,7 +130,8 @@ void Connection::exec(const std::string& sql) { check(PQexec(conn_, sql.c_str())
 Result Connection::run(const char* sql, const Params& params) {
   auto found = prepared_.find(sql);
   if (found == prepared_.end()) {
-    std::string name = "s" + std::to_string(prepared_.size());
+    std::string name = "s";
+    name += std::to_string(prepared_.size());
     check(PQprepare(conn_, name.c_str(), sql, 0, nullptr), "PostgreSQL");
     found = prepared_.emplace(sql, std::move(name)).first;
   }

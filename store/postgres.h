@@ -27,7 +27,9 @@ class Params {
   Params& add(bool value);
   Params& add(const std::optional<std::string>& text);  // NULL when nullopt
   Params& add_null();
-  Params& bytes(std::string_view raw);  // sent as binary, for a bytea parameter
+  // Sent in binary format: a bytea's bytes, or an array in PostgreSQL's binary
+  // array format.
+  Params& bytes(std::string_view raw);
   // A text[] parameter (written as an array literal; cast it: $1::text[]).
   Params& array(const std::vector<std::string>& texts);
 
