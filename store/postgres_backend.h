@@ -8,6 +8,7 @@
 #define STORE_POSTGRES_BACKEND_H_
 
 #include <string>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -62,6 +63,11 @@ class PostgresBackend final : public Backend {
   std::vector<SourceStatus> source_status() override;
 
   pg::Connection connection;
+  // count_records() results, by query, with the snapshot they were counted
+  // in (pg_current_snapshot()): two equal snapshots see the same rows, so a
+  // count is valid until some transaction commits. Counting 10,000,000
+  // records takes seconds; a list's first page asks for it.
+  std::unordered_map<std::string, std::pair<std::string, std::int64_t>> cached_counts;
 };
 
 }  // namespace store

@@ -90,6 +90,13 @@ std::vector<ServedRecord> PostgresBackend::list_records(const RecordQuery& query
 }
 
 std::int64_t PostgresBackend::count_records(const RecordQuery& query) {
+  const std::string snapshot = connection.run("SELECT pg_current_snapshot()::text").text(0, 0);
+  const std::string key = query.metadata_prefix + '\n' + query.source.value_or("\x01") + '\n' +
+                          query.upstream_set.value_or("\x01") + '\n' + query.from + '\n' + query.until;
+  if (const auto cached = cached_counts.find(key);
+      cached != cached_counts.end() && cached->second.first == snapshot) {
+    return cached->second.second;
+  }
   // Without a source or set, records_by_datestamp alone answers (an index
   // only scan once vacuum has marked the pages visible).
   const bool whole = !query.source && !query.upstream_set;
@@ -106,7 +113,10 @@ std::int64_t PostgresBackend::count_records(const RecordQuery& query) {
                                          .add(query.until)
                                          .add(query.source)
                                          .add(query.upstream_set));
-  return rows.integer(0, 0);
+  const auto total = rows.integer(0, 0);
+  if (cached_counts.size() >= 256) cached_counts.clear();
+  cached_counts[key] = {snapshot, total};
+  return total;
 }
 
 std::optional<ServedRecord> PostgresBackend::get_record(std::string_view source,
