@@ -1,7 +1,10 @@
 // fill_store: fills a store with synthetic records through the harvester's
 // own reader and the store's page writer, without HTTP: the harvest pipeline
 // alone, and a quick way to make large stores for provider benchmarks.
-//   fill_store STORE RECORDS [SOURCE]
+// STORE is a SQLite file or a postgresql:// URL. FIRST (default 0) is the
+// first synthetic record's number: processes given disjoint ranges and
+// sources can fill one PostgreSQL store at once.
+//   fill_store STORE RECORDS [SOURCE [FIRST]]
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -12,13 +15,14 @@
 #include "store/store.h"
 
 int main(int argc, char** argv) {
-  if (argc < 3 || argc > 4) {
-    std::fprintf(stderr, "usage: fill_store STORE RECORDS [SOURCE]\n");
+  if (argc < 3 || argc > 5) {
+    std::fprintf(stderr, "usage: fill_store STORE RECORDS [SOURCE [FIRST]]\n");
     return 2;
   }
   const std::string path = argv[1];
   const std::uint64_t records = std::strtoull(argv[2], nullptr, 10);
-  const std::string source_name = argc == 4 ? argv[3] : "bench";
+  const std::string source_name = argc >= 4 ? argv[3] : "bench";
+  const std::uint64_t offset = argc == 5 ? std::strtoull(argv[4], nullptr, 10) : 0;
   constexpr std::uint64_t kPerPage = 100;
   try {
     auto store = store::Store::open(path);
@@ -34,7 +38,8 @@ int main(int argc, char** argv) {
     for (std::uint64_t first = 0; first < records; first += kPerPage) {
       const auto count = std::min(kPerPage, records - first);
       const bool last = first + count >= records;
-      std::string page = bench::list_records_page(first, count, last ? "" : "next", records);
+      std::string page =
+          bench::list_records_page(offset + first, count, last ? "" : "next", records);
       bytes += page.size();
       const auto read_start = std::chrono::steady_clock::now();
       auto response = harvester::read_response(std::move(page));

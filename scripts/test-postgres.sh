@@ -3,12 +3,16 @@
 # in DIR (no TCP port to collide with), trusts local connections, and is
 # removed by `stop`. The tests reach it as
 #   postgresql:///postgres?host=DIR&user=oaipmh
-# Usage: scripts/test-postgres.sh start|stop|url DIR
+# Usage: scripts/test-postgres.sh start|stop|url DIR [--bench]
+# --bench (with start): a server for benchmarks instead: durable (fsync and
+# synchronous commits on, as a production server), 2 GB of shared buffers,
+# WAL up to 4 GB between checkpoints, 1 GB for index builds.
 # As root the server runs as the `postgres` user (PostgreSQL refuses root).
 set -euo pipefail
 action=${1:?usage: test-postgres.sh start|stop|url DIR}
 dir=${2:?usage: test-postgres.sh start|stop|url DIR}
 dir=$(realpath -m "$dir")
+mode=${3:-}
 bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
 if [[ -z $bin || ! -x $bin/pg_ctl ]]; then
   echo "test-postgres: PostgreSQL's server is not installed (scripts/setup.sh installs it)" >&2
@@ -33,12 +37,16 @@ case $action in
     "${as_owner[@]}" "$bin/initdb" -D "$dir/data" -U oaipmh --auth=trust -E UTF8 \
       --locale=C.UTF-8 >"$dir/initdb.log" 2>&1 ||
       { cat "$dir/initdb.log" >&2; exit 1; }
-    # Durability is not what these tests check: fsync off makes a test's
-    # many small transactions cheap. 200 connections: tests run two at a time,
-    # each with a few serve threads.
-    "${as_owner[@]}" "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
-      -o "-c listen_addresses='' -c unix_socket_directories='$dir' -c fsync=off \
-          -c synchronous_commit=off -c full_page_writes=off -c max_connections=200" start \
+    # 200 connections: tests run two at a time, each with a few serve
+    # threads. Durability is not what the tests check: fsync off makes their
+    # many small transactions cheap.
+    settings="-c listen_addresses='' -c unix_socket_directories='$dir' -c max_connections=200"
+    if [[ $mode == --bench ]]; then
+      settings+=" -c shared_buffers=2GB -c max_wal_size=4GB -c maintenance_work_mem=1GB"
+    else
+      settings+=" -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+    fi
+    "${as_owner[@]}" "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 -o "$settings" start \
       >/dev/null || { cat "$dir/server.log" >&2; exit 1; }
     echo "test-postgres: running in $dir ($("$bin/postgres" --version))"
     ;;
