@@ -1,12 +1,16 @@
 // The oaipmh program as people run it: help, version, exit statuses.
 #include <gtest/gtest.h>
 
+#include <fstream>
+
+#include "tests/support/postgres_database.h"
 #include "tests/support/run_command.h"
 #include "tests/support/sqlite_probe.h"
 #include "tests/support/temp_dir.h"
 
 namespace {
 
+using testing_support::PostgresDatabase;
 using testing_support::run_command;
 using testing_support::SqliteProbe;
 using testing_support::TempDir;
@@ -78,6 +82,73 @@ TEST(Cli, ServeRefusesBadSettingsClearly) {
   const auto missing = run_command(kOaipmh + " serve --listen 127.0.0.1:0 --store " + dir.file("none.sqlite"));
   EXPECT_EQ(missing.exit_status, 1) << missing.output;
   EXPECT_NE(missing.output.find("cannot open store"), std::string::npos) << missing.output;
+}
+
+// `harvest --worker` shares the sources of a configuration through a
+// PostgreSQL store; anything else is a usage error that says what to give.
+TEST(Cli, WorkerNeedsAConfigurationAndAPostgresStore) {
+  TempDir dir;
+  const auto config = dir.file("workers.toml");
+  std::ofstream(config) << "[[source]]\nname = \"a\"\nurl = \"http://127.0.0.1:9/oai\"\n";
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"--worker --store " + dir.file("s.sqlite") + " --config " + config, "needs a PostgreSQL store"},
+      {"--worker --store postgresql:///x --url http://127.0.0.1:9/oai --name a",
+       "--worker harvests the sources of --config"},
+      {"--worker --full --store postgresql:///x --config " + config, "--full, --from and --until"},
+      {"--worker-name w1 --store " + dir.file("s.sqlite") + " --config " + config,
+       "--worker-name goes with --worker"},
+  };
+  for (const auto& [arguments, expected] : cases) {
+    const auto result = run_command(kOaipmh + " harvest " + arguments);
+    EXPECT_EQ(result.exit_status, 2) << arguments << ": " << result.output;
+    EXPECT_NE(result.output.find(expected), std::string::npos) << result.output;
+  }
+}
+
+TEST(Cli, WorkerSettingsAreCheckedLikeEveryOtherKey) {
+  TempDir dir;
+  for (const auto& [line, expected] : std::vector<std::pair<std::string, std::string>>{
+           {"lease_seconds = 0", "lease_seconds"},
+           {"lease_seconds = \"long\"", "lease_seconds"},
+           {"revisit_hours = -1", "revisit_hours"},
+           {"revisit_hours = nan", "revisit_hours"}}) {
+    const auto config = dir.file("bad.toml");
+    std::ofstream(config) << "[harvest]\n" << line << "\n[[source]]\nname = \"a\"\n"
+                          << "url = \"http://127.0.0.1:9/oai\"\n";
+    const auto result =
+        run_command(kOaipmh + " harvest --worker --store postgresql:///x --config " + config);
+    EXPECT_EQ(result.exit_status, 2) << line << ": " << result.output;
+    EXPECT_NE(result.output.find(expected), std::string::npos) << line << ": " << result.output;
+  }
+}
+
+// A PostgreSQL URL in a configuration is not taken as a path relative to
+// the file; an unreachable server is a failure (1) naming the URL.
+TEST(Cli, StoreUrlInTheConfigurationIsUsedAsGiven) {
+  TempDir dir;
+  const auto config = dir.file("c.toml");
+  const std::string url = "postgresql:///no_such_database?host=" + dir.path().string();
+  std::ofstream(config) << "store = \"" << url << "\"\n[[source]]\nname = \"a\"\n"
+                        << "url = \"http://127.0.0.1:9/oai\"\n";
+  const auto result = run_command(kOaipmh + " harvest --quiet --config " + config);
+  EXPECT_EQ(result.exit_status, 1) << result.output;
+  EXPECT_NE(result.output.find("cannot open store " + url), std::string::npos) << result.output;
+}
+
+// The harvest lock of a PostgreSQL store is an advisory lock in the
+// database: a second plain harvest is refused (3) while one holds it, and
+// workers share it with each other but not with a plain harvest.
+TEST(Cli, PostgresStoreHarvestLockIsAnAdvisoryLock) {
+  PostgresDatabase database;
+  ASSERT_EQ(run_command(kOaipmh + " init --store '" + database.url() + "'").exit_status, 0);
+  const std::string hold =
+      "psql -X -q '" + database.url() + "' -c 'SELECT pg_advisory_lock(" +
+      std::to_string(0x6f61692d686172) + "), pg_sleep(3)' >/dev/null 2>&1 & sleep 1; ";
+  const auto result = run_command(hold + kOaipmh + " harvest --store '" + database.url() +
+                                  "' --url http://127.0.0.1:9/oai --name a 2>&1; status=$?; wait; exit $status");
+  EXPECT_EQ(result.exit_status, 3) << result.output;
+  EXPECT_NE(result.output.find("another harvest holds the lock"), std::string::npos)
+      << result.output;
 }
 
 }  // namespace
