@@ -35,19 +35,9 @@ Params& Params::bytes(std::string_view raw) {
 }
 
 Params& Params::array(const std::vector<std::string>& texts) {
-  // Every element quoted, with " and \ escaped: any text reads back as itself.
-  std::string literal = "{";
-  for (const auto& text : texts) {
-    if (literal.size() > 1) literal += ',';
-    literal += '"';
-    for (const char c : text) {
-      if (c == '"' || c == '\\') literal += '\\';
-      literal += c;
-    }
-    literal += '"';
-  }
-  literal += '}';
-  return add(std::string_view(literal));
+  BinaryArray array(BinaryArray::kText);
+  for (const auto& text : texts) array.add(std::string_view(text));
+  return bytes(array.encoded());
 }
 
 std::vector<const char*> Params::pointers() const {

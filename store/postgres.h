@@ -16,6 +16,75 @@
 
 namespace store::pg {
 
+// A one-dimensional array parameter in PostgreSQL's binary format (as
+// array_recv reads it), for Params::bytes() and a `$n::type[]` placeholder.
+class BinaryArray {
+ public:
+  // The element type's OID: the server refuses an array of any other type.
+  static constexpr std::uint32_t kText = 25;
+  static constexpr std::uint32_t kBoolean = 16;
+  static constexpr std::uint32_t kBigint = 20;
+
+  explicit BinaryArray(std::uint32_t element_type) : element_type_(element_type) {}
+
+  void add(std::string_view text) {
+    put32(static_cast<std::uint32_t>(text.size()));
+    elements_.append(text);
+    ++count_;
+  }
+  // NULL for an empty text: the SQLite engine stores '' as NULL (NULLIF).
+  void add_or_null(std::string_view text) {
+    if (text.empty()) add_null(); else add(text);
+  }
+  void add_null() {
+    put32(0xffffffffu);  // length -1
+    has_null_ = true;
+    ++count_;
+  }
+  void add(bool value) {
+    put32(1);
+    elements_ += value ? '\1' : '\0';
+    ++count_;
+  }
+  void add(std::int64_t value) {
+    put32(8);
+    put32(static_cast<std::uint32_t>(static_cast<std::uint64_t>(value) >> 32));
+    put32(static_cast<std::uint32_t>(value));
+    ++count_;
+  }
+
+  bool empty() const { return count_ == 0; }
+
+  // The header (dimensions, NULL flag, element type) and the elements.
+  std::string encoded() const {
+    std::string out;
+    out.reserve(20 + elements_.size());
+    append32(out, count_ == 0 ? 0 : 1);
+    append32(out, has_null_ ? 1 : 0);
+    append32(out, element_type_);
+    if (count_ != 0) {
+      append32(out, count_);
+      append32(out, 1);  // lower bound
+    }
+    out += elements_;
+    return out;
+  }
+
+ private:
+  static void append32(std::string& out, std::uint32_t value) {
+    out += static_cast<char>(value >> 24);
+    out += static_cast<char>(value >> 16);
+    out += static_cast<char>(value >> 8);
+    out += static_cast<char>(value);
+  }
+  void put32(std::uint32_t value) { append32(elements_, value); }
+
+  std::uint32_t element_type_;
+  std::uint32_t count_ = 0;
+  bool has_null_ = false;
+  std::string elements_;  // each: length (big-endian int32, -1 for NULL), bytes
+};
+
 // The values of a statement's parameters ($1, $2, ...), in order, as text
 // (or bytes, for bytea parameters added with bytes()).
 class Params {
@@ -30,7 +99,7 @@ class Params {
   // Sent in binary format: a bytea's bytes, or an array in PostgreSQL's binary
   // array format.
   Params& bytes(std::string_view raw);
-  // A text[] parameter (written as an array literal; cast it: $1::text[]).
+  // A text[] parameter, in binary format (cast it: $1::text[]).
   Params& array(const std::vector<std::string>& texts);
 
   int size() const { return static_cast<int>(values_.size()); }
