@@ -70,6 +70,10 @@ class Backend {
 // The current time as our datestamp: UTC, seconds granularity.
 std::string now_datestamp();
 
+// What a cache of count_records() results is keyed by: every part of the
+// query that the count depends on (not its keyset position or limit).
+std::string count_key(const RecordQuery& query);
+
 std::unique_ptr<Backend> open_sqlite(const std::string& path,
                                      const std::vector<Migration>& migrations,
                                      const OpenOptions& options);

@@ -91,8 +91,7 @@ std::vector<ServedRecord> PostgresBackend::list_records(const RecordQuery& query
 
 std::int64_t PostgresBackend::count_records(const RecordQuery& query) {
   const std::string snapshot = connection.run("SELECT pg_current_snapshot()::text").text(0, 0);
-  const std::string key = query.metadata_prefix + '\n' + query.source.value_or("\x01") + '\n' +
-                          query.upstream_set.value_or("\x01") + '\n' + query.from + '\n' + query.until;
+  const std::string key = count_key(query);
   if (const auto cached = cached_counts.find(key);
       cached != cached_counts.end() && cached->second.first == snapshot) {
     return cached->second.second;

@@ -166,8 +166,7 @@ std::int64_t SqliteBackend::count_records(const RecordQuery& query) {
   // Counting a million records takes a tenth of a second; a list's first
   // page is asked for far more often than the store changes.
   const std::int64_t version = store_version(*this).first;
-  const std::string key = query.metadata_prefix + '\n' + query.source.value_or("\x01") + '\n' +
-                          query.upstream_set.value_or("\x01") + '\n' + query.from + '\n' + query.until;
+  const std::string key = count_key(query);
   if (const auto cached = cached_counts.find(key);
       cached != cached_counts.end() && cached->second.first == version) {
     return cached->second.second;

@@ -10,6 +10,11 @@ namespace store {
 
 std::string now_datestamp() { return oai::Datestamp::now().to_string(); }
 
+std::string count_key(const RecordQuery& query) {
+  return query.metadata_prefix + '\n' + query.source.value_or("\x01") + '\n' +
+         query.upstream_set.value_or("\x01") + '\n' + query.from + '\n' + query.until;
+}
+
 bool is_postgres_url(std::string_view name) {
   return name.rfind("postgresql://", 0) == 0 || name.rfind("postgres://", 0) == 0;
 }
