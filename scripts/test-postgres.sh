@@ -48,9 +48,19 @@ case $action in
     fi
     "${as_owner[@]}" "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 -o "$settings" start \
       >/dev/null || { cat "$dir/server.log" >&2; exit 1; }
-    echo "test-postgres: running in $dir ($("$bin/postgres" --version))"
+    # A run that dies before `stop` must not leave a server behind for
+    # ever: a watchdog stops it after LIFETIME seconds (default 3 hours);
+    # `stop` ends the watchdog first.
+    lifetime=${OAIPMH_TEST_POSTGRES_LIFETIME:-10800}
+    setsid bash -c "sleep $lifetime; ${as_owner[*]} '$bin/pg_ctl' -D '$dir/data' -m immediate stop" \
+      </dev/null >/dev/null 2>&1 &
+    echo $! >"$dir/watchdog.pid"
+    echo "test-postgres: running in $dir ($("$bin/postgres" --version)), for at most $lifetime s"
     ;;
   stop)
+    if [[ -f $dir/watchdog.pid ]]; then
+      kill -- "-$(cat "$dir/watchdog.pid")" 2>/dev/null || true  # its group: bash and sleep
+    fi
     if [[ -d $dir/data ]]; then
       "${as_owner[@]}" "$bin/pg_ctl" -D "$dir/data" -m immediate -w -t 60 stop >/dev/null 2>&1 || true
     fi
