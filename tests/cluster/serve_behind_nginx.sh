@@ -14,23 +14,28 @@
 #     exits 0 with exactly the same records; no page after the kill came from
 #     the dead process;
 #   - a process with another key refuses the cluster's token
-#     (badResumptionToken): the shared key is what makes the cluster work.
+#     (badResumptionToken): the shared key is what makes the cluster work;
+#   - with --validator, every verb and every error through nginx passes
+#     validate-oai-response (on either engine's store).
 #
 #   serve_behind_nginx.sh --build DIR [--store STORE | --postgres URL] [--records N]
 #                         [--workdir DIR]
 #
+# --validator: validate-oai-response; every kind of response the cluster
+# gives (each verb, each error) must pass it.
 # --store: where the source store is harvested (default: a SQLite file in the
 # work directory); --postgres: a PostgreSQL server's maintenance database, on
 # which the test creates the source store's database (dropped at the end).
 # The stores the checks harvest into are SQLite files in the work directory.
 set -euo pipefail
 
-records=1200 build="" store="" workdir="" server=""
+records=1200 build="" store="" workdir="" server="" validator=""
 while (($#)); do
   case $1 in
     --build) build=$2; shift 2 ;;
     --store) store=$2; shift 2 ;;
     --postgres) server=$2; shift 2 ;;
+    --validator) validator=$2; shift 2 ;;
     --records) records=$2; shift 2 ;;
     --workdir) workdir=$2; shift 2 ;;
     *) echo "usage: $0 --build DIR [--store STORE | --postgres URL] [--records N] [--workdir DIR]" >&2
@@ -292,6 +297,31 @@ if [[ -f $store || -n $database ]]; then
     "$workdir/served.json")
   ((held == served)) || fail "the source store holds $held records, $served were served"
   say "the source store holds $held records (both formats), as many as were served"
+fi
+
+# 4b. Every kind of response, through the balancer, against the schemas and
+# the protocol's rules.
+if [[ -n $validator ]]; then
+  mkdir -p "$workdir/responses"
+  id=$(python3 -c 'import json, sys; print(sorted(json.load(open(sys.argv[1]))["oai_dc"])[0])' "$workdir/served.json" 2>/dev/null || true)
+  [[ -n $id ]] || id=$(curl -sf "$via?verb=ListIdentifiers&metadataPrefix=oai_dc" | grep -o '<identifier>[^<]*' | head -1 | sed 's/<identifier>//')
+  # (oai_dc only: the synthetic records are oai_dc payloads in both formats.)
+  next=$(curl -sf "$via?verb=ListRecords&metadataPrefix=oai_dc" | grep -o '<resumptionToken[^>]*>[^<]*' |
+    sed 's/.*>//')
+  n=0
+  for query in "verb=Identify" "verb=ListMetadataFormats" "verb=ListSets" \
+      "verb=ListIdentifiers&metadataPrefix=oai_dc" "verb=ListRecords&metadataPrefix=oai_dc" \
+      "verb=ListRecords&metadataPrefix=oai_dc&set=sample" "verb=GetRecord&metadataPrefix=oai_dc&identifier=$id" \
+      "verb=ListRecords&resumptionToken=$next" \
+      "verb=Frobnicate" "verb=ListRecords" "verb=GetRecord&metadataPrefix=nope&identifier=$id" \
+      "verb=GetRecord&metadataPrefix=oai_dc&identifier=oai:none:x" \
+      "verb=ListRecords&metadataPrefix=oai_dc&from=2999-01-01" "verb=ListRecords&resumptionToken=forged"; do
+    n=$((n + 1))
+    curl -sf --max-time 10 -o "$workdir/responses/$n.xml" "$via?$query" || fail "no answer to $query"
+  done
+  "$validator" "$workdir/responses/"*.xml >"$workdir/validate.txt" 2>&1 ||
+    { cat "$workdir/validate.txt" >&2; fail "a response of the cluster is not valid"; }
+  say "$n responses (every verb, every error) through the balancer: $(tail -1 "$workdir/validate.txt")"
 fi
 
 # 5. A process with another key refuses the cluster's token.
