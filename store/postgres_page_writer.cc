@@ -49,7 +49,7 @@ struct ChangedRecords {
     dc.add_or_null(planned.prepared->dc_json);
     hashes.add(planned.prepared->hash);
     for (std::size_t c = 0; c < text.size(); ++c) {
-      if (indexed) text[c].add(planned.prepared->text[c]); else text[c].add_null();
+      if (indexed) text[c].add(split_words(planned.prepared->text[c])); else text[c].add_null();
     }
   }
 
@@ -206,11 +206,11 @@ class PageWriter {
         "SELECT $1::bigint, r.identifier, $2::text, r.upstream_datestamp, $3::text, r.deleted, "
         "r.metadata, r.about, r.dc, r.hash, $4::text, "
         "CASE WHEN r.title IS NOT NULL THEN "
-        "setweight(to_tsvector('oaipmh_text', oaipmh_words(r.title)), 'A') || "
-        "setweight(to_tsvector('oaipmh_text', oaipmh_words(r.creator)), 'B') || "
-        "setweight(to_tsvector('oaipmh_text', oaipmh_words(r.subject)), 'C') || "
-        "setweight(to_tsvector('oaipmh_text', oaipmh_words(r.description)), 'D') END, "
-        "CASE WHEN r.title IS NOT NULL THEN to_tsvector('oaipmh_text', oaipmh_words(r.other)) END "
+        "setweight(to_tsvector('oaipmh_text', r.title), 'A') || "
+        "setweight(to_tsvector('oaipmh_text', r.creator), 'B') || "
+        "setweight(to_tsvector('oaipmh_text', r.subject), 'C') || "
+        "setweight(to_tsvector('oaipmh_text', r.description), 'D') END, "
+        "CASE WHEN r.title IS NOT NULL THEN to_tsvector('oaipmh_text', r.other) END "
         "FROM unnest($5::text[], $6::text[], $7::boolean[], $8::text[], $9::text[], $10::text[], "
         "$11::text[], $12::text[], $13::text[], $14::text[], $15::text[], $16::text[]) "
         "AS r (identifier, upstream_datestamp, deleted, metadata, about, dc, hash, "

@@ -9,6 +9,7 @@
 #include <utility>
 
 #include "store/postgres_backend.h"
+#include "store/prepared_records.h"
 
 namespace store {
 namespace {
@@ -299,7 +300,7 @@ class TextQuery {
     std::string chain;
     for (;;) {
       if (token_ != Token::kString) fail_near();
-      const std::string value = statement_.param(word_);
+      const std::string value = statement_.param(split_words(word_));
       next();
       const bool prefix = token_ == Token::kStar;
       if (prefix) next();
@@ -316,7 +317,7 @@ class TextQuery {
   // prefix if asked. The marks are added to tsquery's text form, where each
   // lexeme is quoted ('it''s'); a string without tokens gives NULL.
   static std::string lexemes(const std::string& value, bool prefix, unsigned columns) {
-    const std::string base = "phraseto_tsquery('oaipmh_text', oaipmh_words(" + value + "))";
+    const std::string base = "phraseto_tsquery('oaipmh_text', " + value + ")";
     std::string weights;
     if ((columns & kTitle) != 0) weights += 'A';
     if ((columns & kCreator) != 0) weights += 'B';

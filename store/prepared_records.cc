@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cctype>
 #include <memory>
 
 #include "oai/namespaces.h"
@@ -116,6 +117,15 @@ PreparedRecords prepare(const std::vector<HarvestedRecord>& records) {
   return prepared;
 }
 
+
+std::string split_words(std::string_view text) {
+  std::string words(text);
+  for (char& c : words) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (byte < 0x80 && !std::isalnum(byte)) c = ' ';
+  }
+  return words;
+}
 
 void check_dublin_core(const HarvestedRecord& record) {
   for (const auto& element : record.dc) {

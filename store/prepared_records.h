@@ -38,6 +38,15 @@ struct PreparedRecords {
 
 PreparedRecords prepare(const std::vector<HarvestedRecord>& records);
 
+// `text` with every ASCII character that is not a letter or digit turned
+// into a space: how SQLite's unicode61 tokenizer splits words (it keeps
+// letters and digits, and splits at everything else). PostgreSQL's text
+// parser would keep URLs, e-mail addresses, paths and numbers such as 3.14
+// or 168-194 whole; its texts and queries are split with this first, so that
+// both engines find the same words. (Other scripts' punctuation is split by
+// PostgreSQL's parser itself.)
+std::string split_words(std::string_view text);
+
 // Only the fifteen elements of oai_dc may be stored (checklist DC-1): throws
 // StoreError naming the record and the element otherwise.
 void check_dublin_core(const HarvestedRecord& record);

@@ -161,6 +161,22 @@ TEST_P(PageWriterTest, AChangeTakesEveryOldTermOutOfTheIndex) {
   EXPECT_EQ(probe().terms(), std::vector<std::string>{});
 }
 
+// Words are what SQLite's unicode61 tokenizer makes of a text on both
+// engines: split at every character that is not a letter or digit (where
+// PostgreSQL's own parser keeps URLs, e-mail addresses, hyphenated words,
+// paths and decimals whole), lower-cased, without diacritics.
+TEST_P(PageWriterTest, BothEnginesIndexTheSameWords) {
+  auto record = live_record("oai:x:1", "Kyrgyz-Russian relations, 168-194");
+  record.dc = {{"title", "Kyrgyz-Russian relations, 168-194", "en"},
+               {"identifier", "http://example.org/a_b/c.pdf", ""},
+               {"description", "Pi is 3.14; write to Ünïcode@mail.org (or not)", ""}};
+  store_.write_page(page({record}));
+  EXPECT_EQ(probe().terms(),
+            (std::vector<std::string>{"14", "168", "194", "3", "a", "b", "c", "example", "http",
+                                      "is", "kyrgyz", "mail", "not", "or", "org", "pdf", "pi",
+                                      "relations", "russian", "to", "unicode", "write"}));
+}
+
 // The page's last occurrence wins: here it equals what the store holds, so
 // the record is unchanged, and so is its entry in the index.
 TEST_P(PageWriterTest, IdentifierTwiceEndingUnchangedKeepsItsText) {
