@@ -6,7 +6,9 @@
 #   bench/bench_workers.sh --build DIR --postgres URL [--sources N] [--records N]
 #                          [--workers "1 2 4"]
 # URL is a server's maintenance database (the bench creates and drops its own
-# databases there). Prints `result KEY=VALUE` lines.
+# databases there). For comparison, the same sources are then harvested into a
+# SQLite file by one plain `oaipmh harvest --workers 4` (threads, one writer).
+# Prints `result KEY=VALUE` lines.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/.." && pwd)
@@ -61,6 +63,17 @@ for ((host = 1; host <= sources; ++host)); do
   [[ -n $port ]] || { echo "bench: page_server $host did not start" >&2; exit 1; }
   ports+=("$port")
 done
+# sources_config STORE: a configuration of the sources, one a host.
+sources_config() {
+  echo "store = \"$1\""
+  echo "[harvest]"
+  echo "politeness_delay = 0"
+  for ((host = 1; host <= sources; ++host)); do
+    echo "[[source]]"
+    echo "name = \"source$host\""
+    echo "url = \"http://127.0.0.1:${ports[host - 1]}/oai\""
+  done
+}
 result workers.sources "$sources"
 result workers.records "$((sources * records))"
 
@@ -69,16 +82,7 @@ for count in $counts; do
   psql -X -q -v ON_ERROR_STOP=1 "$server" -c "CREATE DATABASE $database" >/dev/null
   store=$(url_of "$database")
   "$oaipmh" init --store "$store" >/dev/null
-  {
-    echo "store = \"$store\""
-    echo "[harvest]"
-    echo "politeness_delay = 0"
-    for ((host = 1; host <= sources; ++host)); do
-      echo "[[source]]"
-      echo "name = \"source$host\""
-      echo "url = \"http://127.0.0.1:${ports[host - 1]}/oai\""
-    done
-  } >"$work/workers.toml"
+  sources_config "$store" >"$work/workers.toml"
   step "$count worker(s): $((sources * records)) records from $sources hosts"
   start=$EPOCHREALTIME
   worker_pids=()
@@ -98,3 +102,15 @@ for count in $counts; do
   psql -X -q "$server" -c "DROP DATABASE $database WITH (FORCE)" >/dev/null
   database=""
 done
+
+# The same harvest into SQLite: one process, 4 threads, one writer.
+sources_config "$work/sqlite.sqlite" >"$work/sqlite.toml"
+step "SQLite, oaipmh harvest --workers 4: $((sources * records)) records from $sources hosts"
+start=$EPOCHREALTIME
+"$oaipmh" harvest --quiet --workers 4 --config "$work/sqlite.toml" >"$work/sqlite.out" 2>&1 ||
+  { cat "$work/sqlite.out" >&2; echo "bench: the SQLite harvest failed" >&2; exit 1; }
+seconds=$(elapsed "$start")
+held=$(sqlite3 "$work/sqlite.sqlite" "SELECT count(*) FROM records")
+result workers.sqlite.seconds "$seconds"
+result workers.sqlite.records_per_s "$(calc "$held / $seconds" 0)"
+
