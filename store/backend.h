@@ -70,6 +70,15 @@ class Backend {
 // The current time as our datestamp: UTC, seconds granularity.
 std::string now_datestamp();
 
+// The parts joined by single spaces (how lists of words are kept in a column).
+std::string join_words(const std::vector<std::string>& parts);
+
+// `text` cut at every `separator`; nothing for an empty text.
+std::vector<std::string> split_at(const std::string& text, char separator);
+
+// The newest version of a list of migrations (0 for none).
+int latest_version(const std::vector<Migration>& migrations);
+
 // What a cache of count_records() results is keyed by: every part of the
 // query that the count depends on (not its keyset position or limit).
 std::string count_key(const RecordQuery& query);

@@ -70,6 +70,12 @@ class PostgresBackend final : public Backend {
   std::unordered_map<std::string, std::pair<std::string, std::int64_t>> cached_counts;
 };
 
+// A served record from a row whose columns are: id, source name, upstream
+// identifier, datestamp, deleted, metadata, about, upstream datestamp,
+// harvest date, upstream base URL, format namespace, and the setSpecs joined
+// by newlines.
+ServedRecord read_served(const pg::Result& rows, int row);
+
 }  // namespace store
 
 #endif  // STORE_POSTGRES_BACKEND_H_

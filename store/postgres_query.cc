@@ -453,13 +453,14 @@ std::string text_condition(Statement& statement, const std::string& text, std::s
   }
 }
 
-// The columns of a hit: a served record (no namespace), then its Dublin Core
+// The columns of a hit: a served record (no namespace; as read_served()
+// reads them), then its Dublin Core
 // elements as element US value US lang, RS between them (control
 // characters XML text cannot hold).
 #define PG_HIT_COLUMNS                                                                       \
   "r.id, s.name, r.upstream_identifier, r.datestamp, r.deleted, "                            \
   "CASE WHEN %METADATA% THEN r.metadata END, r.about, r.upstream_datestamp, r.harvest_date, " \
-  "coalesce(nullif(s.declared_base_url, ''), s.base_url), "                                  \
+  "coalesce(nullif(s.declared_base_url, ''), s.base_url), '', "                              \
   "(SELECT string_agg(x.set_spec, E'\\n' ORDER BY x.set_spec) FROM record_sets x "           \
   "WHERE x.record_id = r.id), "                                                              \
   "CASE WHEN NOT r.deleted THEN (SELECT string_agg(concat_ws(chr(31), e.value->>0, "         \
@@ -467,29 +468,8 @@ std::string text_condition(Statement& statement, const std::string& text, std::s
   "FROM json_array_elements(r.dc::json) WITH ORDINALITY AS e(value, n)) END "
 
 SearchHit read_hit(const pg::Result& rows, int row) {
-  SearchHit hit;
-  auto& record = hit.record;
-  record.id = rows.integer(row, 0);
-  record.source = rows.text(row, 1);
-  record.upstream_identifier = rows.text(row, 2);
-  record.datestamp = rows.text(row, 3);
-  record.deleted = rows.boolean(row, 4);
-  record.metadata = rows.text(row, 5);
-  record.about = rows.text(row, 6);
-  record.upstream_datestamp = rows.text(row, 7);
-  record.harvest_date = rows.text(row, 8);
-  record.upstream_base_url = rows.text(row, 9);
-  const auto split = [](const std::string& text, char separator) {
-    std::vector<std::string> parts;
-    for (std::size_t start = 0; start < text.size();) {
-      const auto end = std::min(text.find(separator, start), text.size());
-      parts.emplace_back(text, start, end - start);
-      start = end + 1;
-    }
-    return parts;
-  };
-  record.set_specs = split(rows.text(row, 10), '\n');
-  for (const auto& element : split(rows.text(row, 11), '\x1e')) {
+  SearchHit hit{read_served(rows, row), {}};
+  for (const auto& element : split_at(rows.text(row, 12), '\x1e')) {
     const auto first = element.find('\x1f');
     const auto second = element.find('\x1f', first + 1);
     hit.dc.push_back({element.substr(0, first), element.substr(first + 1, second - first - 1),

@@ -30,6 +30,8 @@ namespace {
   "AND ($5::text IS NULL OR EXISTS (SELECT 1 FROM record_sets x WHERE x.record_id = r.id "   \
   "AND (x.set_spec = $5 OR left(x.set_spec, length($5) + 1) = $5 || ':'))) "
 
+}  // namespace
+
 ServedRecord read_served(const pg::Result& rows, int row) {
   ServedRecord record;
   record.id = rows.integer(row, 0);
@@ -43,16 +45,9 @@ ServedRecord read_served(const pg::Result& rows, int row) {
   record.harvest_date = rows.text(row, 8);
   record.upstream_base_url = rows.text(row, 9);
   record.metadata_namespace = rows.text(row, 10);
-  const std::string sets = rows.text(row, 11);
-  for (std::size_t start = 0; start < sets.size();) {
-    const auto end = std::min(sets.find('\n', start), sets.size());
-    record.set_specs.emplace_back(sets, start, end - start);
-    start = end + 1;
-  }
+  record.set_specs = split_at(rows.text(row, 11), '\n');
   return record;
 }
-
-}  // namespace
 
 // One snapshot for the whole request: its pages, its count and its token
 // agree even while a harvest commits pages meanwhile.

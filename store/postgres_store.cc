@@ -8,19 +8,6 @@
 namespace store {
 namespace {
 
-std::string join(const std::vector<std::string>& parts) {
-  std::string joined;
-  for (const auto& part : parts) {
-    if (!joined.empty()) joined += ' ';
-    joined += part;
-  }
-  return joined;
-}
-
-int latest_version(const std::vector<Migration>& migrations) {
-  return migrations.empty() ? 0 : migrations.back().version;
-}
-
 int stored_version(pg::Connection& connection) {
   auto exists = connection.run_once("SELECT to_regclass('schema_version') IS NOT NULL");
   if (!exists.boolean(0, 0)) return 0;
@@ -137,11 +124,11 @@ void PostgresBackend::save_identify(std::int64_t source_id, const IdentifyFacts&
           .add(facts.repository_name)
           .add(facts.declared_base_url)
           .add(facts.protocol_version)
-          .add(join(facts.admin_emails))
+          .add(join_words(facts.admin_emails))
           .add(facts.earliest_datestamp)
           .add(facts.deleted_record)
           .add(facts.granularity)
-          .add(join(facts.compression))
+          .add(join_words(facts.compression))
           .add(facts.response_date));
 }
 

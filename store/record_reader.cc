@@ -101,12 +101,7 @@ ServedRecord read_served(const sqlite::Statement& row) {
   record.harvest_date = row.column_text(8);
   record.upstream_base_url = row.column_text(9);
   record.metadata_namespace = row.column_text(10);
-  const std::string sets = row.column_text(11);
-  for (std::size_t start = 0; start < sets.size();) {
-    const auto end = std::min(sets.find('\n', start), sets.size());
-    record.set_specs.emplace_back(sets, start, end - start);
-    start = end + 1;
-  }
+  record.set_specs = split_at(row.column_text(11), '\n');
   return record;
 }
 

@@ -8,19 +8,6 @@
 namespace store {
 namespace {
 
-std::string join(const std::vector<std::string>& parts) {
-  std::string joined;
-  for (const auto& part : parts) {
-    if (!joined.empty()) joined += ' ';
-    joined += part;
-  }
-  return joined;
-}
-
-int latest_version(const std::vector<Migration>& migrations) {
-  return migrations.empty() ? 0 : migrations.back().version;
-}
-
 // Applies each migration newer than the store's version, one transaction
 // each. The version is read again inside the transaction, so two processes
 // opening a new store at once apply every step exactly once.
@@ -120,11 +107,11 @@ void SqliteBackend::save_identify(std::int64_t source_id, const IdentifyFacts& f
       .bind(2, facts.repository_name)
       .bind(3, facts.declared_base_url)
       .bind(4, facts.protocol_version)
-      .bind(5, join(facts.admin_emails))
+      .bind(5, join_words(facts.admin_emails))
       .bind(6, facts.earliest_datestamp)
       .bind(7, facts.deleted_record)
       .bind(8, facts.granularity)
-      .bind(9, join(facts.compression))
+      .bind(9, join_words(facts.compression))
       .bind(10, facts.response_date)
       .run();
 }

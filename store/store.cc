@@ -1,6 +1,7 @@
 // Store: picks the engine from the store's name and forwards to it.
 #include "store/store.h"
 
+#include <algorithm>
 #include <utility>
 
 #include "oai/datestamp.h"
@@ -9,6 +10,29 @@
 namespace store {
 
 std::string now_datestamp() { return oai::Datestamp::now().to_string(); }
+
+std::string join_words(const std::vector<std::string>& parts) {
+  std::string joined;
+  for (const auto& part : parts) {
+    if (!joined.empty()) joined += ' ';
+    joined += part;
+  }
+  return joined;
+}
+
+std::vector<std::string> split_at(const std::string& text, char separator) {
+  std::vector<std::string> parts;
+  for (std::size_t start = 0; start < text.size();) {
+    const auto end = std::min(text.find(separator, start), text.size());
+    parts.emplace_back(text, start, end - start);
+    start = end + 1;
+  }
+  return parts;
+}
+
+int latest_version(const std::vector<Migration>& migrations) {
+  return migrations.empty() ? 0 : migrations.back().version;
+}
 
 std::string count_key(const RecordQuery& query) {
   return query.metadata_prefix + '\n' + query.source.value_or("\x01") + '\n' +
