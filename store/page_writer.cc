@@ -10,20 +10,6 @@
 namespace store {
 namespace {
 
-// A record as the store holds it before the page is written.
-struct Existing {
-  std::int64_t id = 0;
-  std::string hash;
-  bool deleted = false;
-};
-
-// A record of the page with what the store holds of it.
-struct PlannedRecord {
-  const HarvestedRecord* record;
-  const PreparedRecords::Record* prepared;
-  std::optional<Existing> existing;
-};
-
 // A record's text as the index holds it, to take it out again: a contentless
 // FTS5 table removes a row only given the values it was indexed with.
 struct IndexedText {

@@ -19,21 +19,6 @@ using pg::BinaryArray;
 
 namespace {
 
-
-// A record as the store holds it before the page is written.
-struct Existing {
-  std::int64_t id = 0;
-  std::string hash;
-  bool deleted = false;
-};
-
-// A record of the page with what the store holds of it.
-struct PlannedRecord {
-  const HarvestedRecord* record;
-  const PreparedRecords::Record* prepared;
-  std::optional<Existing> existing;
-};
-
 // The records of a page whose content changed, as the upsert's arrays
 // (parameters $5 to $16), index for index.
 struct ChangedRecords {

@@ -5,6 +5,8 @@
 #define STORE_PREPARED_RECORDS_H_
 
 #include <array>
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -37,6 +39,20 @@ struct PreparedRecords {
 };
 
 PreparedRecords prepare(const std::vector<HarvestedRecord>& records);
+
+// A record as the store holds it before the page is written.
+struct Existing {
+  std::int64_t id = 0;
+  std::string hash;
+  bool deleted = false;
+};
+
+// A record of the page with what the store holds of it.
+struct PlannedRecord {
+  const HarvestedRecord* record;
+  const PreparedRecords::Record* prepared;
+  std::optional<Existing> existing;
+};
 
 // `text` with every ASCII character that is not a letter or digit turned
 // into a space: how SQLite's unicode61 tokenizer splits words (it keeps
