@@ -1,5 +1,5 @@
 // Guards that end a list a repository would otherwise serve forever
-// (checklist HV-4): they trust neither `cursor` nor `completeListSize`.
+// (HV-4): they trust neither `cursor` nor `completeListSize`.
 #ifndef HARVESTER_LOOP_GUARD_H_
 #define HARVESTER_LOOP_GUARD_H_
 

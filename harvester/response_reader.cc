@@ -8,12 +8,12 @@
 #include <cstdio>
 #include <limits>
 #include <memory>
-#include <mutex>
 #include <tuple>
 #include <utility>
 
-#include "oai/xml_subtree.h"
 #include "oai/namespaces.h"
+#include "oai/xml_schema.h"
+#include "oai/xml_subtree.h"
 #include "oai/xml_text.h"
 
 namespace harvester {
@@ -112,7 +112,7 @@ std::size_t remove_illegal_character_references(std::string& body) {
   return removed;
 }
 
-// OAI-PMH allows no DTD (checklist X-4). Refusing any DOCTYPE before parsing
+// OAI-PMH allows no DTD. Refusing any DOCTYPE before parsing
 // also keeps internal-subset entity bombs and external entities out.
 void refuse_doctype(std::string_view body) {
   std::size_t at = 0;
@@ -332,11 +332,6 @@ struct ParseErrors {
 };
 
 // libxml2 must never read a file or URL on a response's behalf.
-xmlParserInputPtr refuse_external_entity(const char* url, const char*, xmlParserCtxtPtr) {
-  (void)url;
-  return nullptr;
-}
-
 using ReaderPtr = std::unique_ptr<xmlTextReader, decltype(&xmlFreeTextReader)>;
 
 // The elements below the root that the walker expands whole; it descends
@@ -554,11 +549,7 @@ Response read_response(std::string_view received, std::string_view http_charset,
     throw ResponseError("the response is larger than 2 GiB");
   }
 
-  static std::once_flag libxml_ready;
-  std::call_once(libxml_ready, [] {
-    xmlInitParser();
-    xmlSetExternalEntityLoader(refuse_external_entity);
-  });
+  oai::use_bundled_entities_only();
   const auto open_reader = [&] {
     ReaderPtr reader(xmlReaderForMemory(body.data(), static_cast<int>(body.size()), nullptr,
                                         self_declared || encoding.empty() ? nullptr : encoding.c_str(),

@@ -1,4 +1,4 @@
-// When to try an HTTP request again, and how long to wait first (checklist HV-7).
+// When to try an HTTP request again, and how long to wait first (HV-7).
 #ifndef HARVESTER_RETRY_H_
 #define HARVESTER_RETRY_H_
 

@@ -1,4 +1,4 @@
-// Datestamps and granularity: the only two date forms OAI-PMH allows (checklist D-1).
+// Datestamps and granularity: the only two date forms OAI-PMH allows (D-1).
 #ifndef OAI_DATESTAMP_H_
 #define OAI_DATESTAMP_H_
 

@@ -1,4 +1,4 @@
-// Identifier syntax: oai-identifiers (checklist OI-*) and metadataPrefix (G-4).
+// Identifier syntax: oai-identifiers (OI-*) and metadataPrefix (G-4).
 #ifndef OAI_IDENTIFIER_H_
 #define OAI_IDENTIFIER_H_
 

@@ -20,7 +20,7 @@ inline constexpr char kOaiIdentifierSchema[] =
 inline constexpr char kFriendsNamespace[] = "http://www.openarchives.org/OAI/2.0/friends/";
 inline constexpr char kFriendsSchema[] = "http://www.openarchives.org/OAI/2.0/friends.xsd";
 
-// The fifteen elements of Dublin Core 1.1 that oai_dc allows (checklist DC-1).
+// The fifteen elements of Dublin Core 1.1 that oai_dc allows (DC-1).
 inline constexpr const char* kDcElements[] = {
     "title",  "creator", "subject", "description", "publisher",
     "contributor", "date", "type", "format", "identifier",

@@ -1,4 +1,4 @@
-// setSpec syntax and the set hierarchy (checklist S-2, S-3, S-4).
+// setSpec syntax and the set hierarchy (S-2, S-3, S-4).
 #ifndef OAI_SET_SPEC_H_
 #define OAI_SET_SPEC_H_
 

@@ -12,7 +12,7 @@ namespace oai {
 // namespace the subtree uses but inherits from its ancestors is declared on
 // its root, beside the declarations the root itself carries; declarations
 // further down stay where they are. Text and attributes are escaped with the
-// five predefined entities only (checklist X-4); CDATA becomes text. The
+// five predefined entities only; CDATA becomes text. The
 // result is deterministic, so serialising a parse of it gives it back.
 std::string serialize_subtree(const xmlNode* element);
 

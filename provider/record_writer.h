@@ -1,6 +1,6 @@
 // Writing records as our repository serves them: our identifiers, our
 // datestamps, sets below each source, payloads with their schemaLocation, and
-// a provenance block for every record (checklist AG-1 to AG-8).
+// a provenance block for every record (AG-1 to AG-8).
 #ifndef PROVIDER_RECORD_WRITER_H_
 #define PROVIDER_RECORD_WRITER_H_
 

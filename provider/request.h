@@ -1,5 +1,5 @@
 // A provider request: decoding its form text and checking its arguments against
-// the verb's rules (checklist H-3 to H-5, V-*), before any repository state is
+// the verb's rules (H-3 to H-5, V-*), before any repository state is
 // consulted (E-11).
 #ifndef PROVIDER_REQUEST_H_
 #define PROVIDER_REQUEST_H_

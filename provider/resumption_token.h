@@ -1,4 +1,4 @@
-// Stateless resumptionTokens (checklist R-*): the token carries the list's
+// Stateless resumptionTokens (R-*): the token carries the list's
 // arguments and its keyset position, signed so that harvesters cannot forge or
 // alter it.
 //

@@ -33,7 +33,7 @@ inline void append_element(std::string& out, std::string_view name, std::string_
 }
 
 // Appends the start tag of a container's root element in its own default
-// namespace, with xsi:schemaLocation (checklist ):
+// namespace, with xsi:schemaLocation:
 // <name xmlns="ns" xmlns:xsi="..." xsi:schemaLocation="ns schema">
 inline void append_schema_root(std::string& out, std::string_view name, std::string_view ns,
                                std::string_view schema) {

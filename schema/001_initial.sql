@@ -20,7 +20,7 @@ CREATE TABLE sources (
   id                 INTEGER PRIMARY KEY,
   name               TEXT NOT NULL UNIQUE,
   base_url           TEXT NOT NULL,
-  -- From Identify (checklist HV-1); NULL until the first Identify succeeded.
+  -- From Identify (HV-1); NULL until the first Identify succeeded.
   repository_name    TEXT,
   declared_base_url  TEXT,
   protocol_version   TEXT,
@@ -52,7 +52,7 @@ CREATE TABLE sets (
 ) WITHOUT ROWID;
 
 -- One harvested record: an (upstream identifier, metadataPrefix) of a source
--- (checklist G-2, HV-13). A deletion upstream leaves a tombstone (deleted = 1,
+-- (G-2, HV-13). A deletion upstream leaves a tombstone (deleted = 1,
 -- metadata NULL) that is never dropped (AG-7).
 CREATE TABLE records (
   id                  INTEGER PRIMARY KEY,  -- also the keyset tiebreak for paging

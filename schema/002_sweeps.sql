@@ -1,5 +1,5 @@
 -- 002: full harvests that mark the records they did not see as deleted
--- (checklist HV-11), for sources that do not report deletions persistently.
+-- (HV-11), for sources that do not report deletions persistently.
 
 -- A full harvest of a list in progress; removed when the list completes.
 CREATE TABLE sweeps (

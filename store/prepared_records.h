@@ -16,7 +16,7 @@
 namespace store {
 
 // SHA-256 (hex) of everything we serve for a record, so a re-harvest that
-// brings identical content keeps our datestamp (checklist G-5, AG-1).
+// brings identical content keeps our datestamp (G-5, AG-1).
 std::string content_hash(bool deleted, std::vector<std::string> sets, std::string_view metadata,
                          std::string_view about);
 
@@ -63,7 +63,7 @@ struct PlannedRecord {
 // PostgreSQL's parser itself.)
 std::string split_words(std::string_view text);
 
-// Only the fifteen elements of oai_dc may be stored (checklist DC-1): throws
+// Only the fifteen elements of oai_dc may be stored (DC-1): throws
 // StoreError naming the record and the element otherwise.
 void check_dublin_core(const HarvestedRecord& record);
 

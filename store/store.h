@@ -24,7 +24,7 @@ struct OpenOptions {
   int busy_timeout_ms = 10'000;
 };
 
-// What Identify said about a source (checklist HV-1).
+// What Identify said about a source (HV-1).
 struct IdentifyFacts {
   std::string repository_name;
   std::string declared_base_url;

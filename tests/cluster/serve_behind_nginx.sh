@@ -15,14 +15,14 @@
 #     the dead process;
 #   - a process with another key refuses the cluster's token
 #     (badResumptionToken): the shared key is what makes the cluster work;
-#   - with --validator, every verb and every error through nginx passes
-#     validate-oai-response (on either engine's store).
+#   - with --validator, every verb and every error through nginx passes the
+#     bundled schemas and the rules of one response (on either engine's store).
 #
 #   serve_behind_nginx.sh --build DIR [--store STORE | --postgres URL] [--records N]
 #                         [--workdir DIR]
 #
-# --validator: validate-oai-response; every kind of response the cluster
-# gives (each verb, each error) must pass it.
+# --validator: the tests' validate_oai_response program (oai::check_response);
+# every kind of response the cluster gives (each verb, each error) must pass it.
 # --store: where the source store is harvested (default: a SQLite file in the
 # work directory); --postgres: a PostgreSQL server's maintenance database, on
 # which the test creates the source store's database (dropped at the end).

@@ -1,7 +1,7 @@
 // Harvests that go wrong on purpose: each test scripts one fault into the
 // loopback fixture server (tests/fixture_server/README.md), harvests it with
 // the real harvester, and checks what the store holds afterwards and what the
-// server was asked. Test names cite spec/oai-pmh-checklist.md.
+// server was asked. Test names cite the rule ids of docs/protocol.md.
 #include <gtest/gtest.h>
 
 #include <cctype>
@@ -15,6 +15,7 @@
 
 #include "tests/harvester/harvest_fixture.h"
 #include "tests/support/run_command.h"
+#include "tests/support/xml_probe.h"
 
 namespace {
 
@@ -119,12 +120,9 @@ std::vector<std::string> param_names(const json& request) {
   return ::testing::AssertionFailure() << "'" << needle << "' not found in: " << haystack;
 }
 
-// An XPath expression evaluated by xmllint: values independent of our reader.
+// An XPath expression evaluated by libxml2's DOM: values independent of our reader.
 std::string xpath(const std::string& file, const std::string& expression) {
-  auto output = run_command("xmllint --xpath \"" + expression + "\" '" + file + "'").output;
-  while (!output.empty() && std::isspace(static_cast<unsigned char>(output.back())))
-    output.pop_back();
-  return output;
+  return testing_support::xpath_in_file(file, expression);
 }
 
 // An HTTP date (IMF-fixdate, RFC 9110 §5.6.7) `ahead` from now.

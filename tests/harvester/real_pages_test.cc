@@ -7,7 +7,7 @@
 #include <filesystem>
 
 #include "tests/harvester/harvest_fixture.h"
-#include "tests/support/run_command.h"
+#include "tests/support/xml_probe.h"
 
 namespace {
 
@@ -15,15 +15,12 @@ using testing_support::file_response;
 using testing_support::fixture;
 using testing_support::HarvestTest;
 using testing_support::json;
-using testing_support::run_command;
 
 const std::string kRealResponses = fixture("real-responses");
 
-// An XPath expression evaluated by xmllint: a count independent of our reader.
+// An XPath expression evaluated by libxml2's DOM: values independent of our reader.
 std::string xpath(const std::string& file, const std::string& expression) {
-  auto output = run_command("xmllint --xpath \"" + expression + "\" '" + file + "'").output;
-  while (!output.empty() && std::isspace(static_cast<unsigned char>(output.back()))) output.pop_back();
-  return output;
+  return testing_support::xpath_in_file(file, expression);
 }
 
 std::string verb_of(const std::string& file) {

@@ -1,0 +1,18 @@
+# Writes OUTPUT, a C++ file defining oai::kBundledSchemas from the files in
+# INPUTS (schema/xsd/*.xsd), each kept byte for byte as a raw string.
+set(body "// Generated from schema/xsd/ by schema/embed_xml_schemas.cmake. Do not edit.\n")
+string(APPEND body "#include \"oai/bundled_schemas.h\"\n\nnamespace oai {\n\n")
+string(APPEND body "const std::vector<BundledSchema> kBundledSchemas = {\n")
+foreach(input IN LISTS INPUTS)
+  get_filename_component(name ${input} NAME)
+  file(READ ${input} text)
+  string(FIND "${text}" ")xsd\"" clash)
+  if(NOT clash EQUAL -1)
+    message(FATAL_ERROR "schema ${name} contains the raw-string delimiter")
+  endif()
+  string(APPEND body "    {\"${name}\", R\"xsd(${text})xsd\"},\n")
+endforeach()
+string(APPEND body "};\n\n}  // namespace oai\n")
+file(WRITE ${OUTPUT}.tmp "${body}")
+file(COPY_FILE ${OUTPUT}.tmp ${OUTPUT} ONLY_IF_DIFFERENT)
+file(REMOVE ${OUTPUT}.tmp)
