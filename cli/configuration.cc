@@ -2,6 +2,7 @@
 
 #include <toml++/toml.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <filesystem>
@@ -114,7 +115,14 @@ void read_source_keys(TableReader& reader, harvester::SourceSettings& source) {
   reader.read("max_pages", source.max_pages);
   reader.read("max_window_restarts", source.max_window_restarts);
   reader.read("user_agent", source.http.user_agent);
+  if (std::any_of(source.http.user_agent.begin(), source.http.user_agent.end(),
+                  [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7F; })) {
+    reader.fail("user_agent", "text without control characters");
+  }
   reader.read("contact", source.http.from);
+  if (!source.http.from.empty() && !is_contact_address(source.http.from)) {
+    reader.fail("contact", "an e-mail address such as harvest@example.org");
+  }
   reader.read("connect_timeout", source.http.connect_timeout_seconds);
   reader.read("low_speed_limit", source.http.low_speed_bytes);
   reader.read("low_speed_time", source.http.low_speed_seconds);
@@ -176,6 +184,14 @@ harvester::SourceSettings read_source(const toml::table& table, const HarvestDef
 }
 
 }  // namespace
+
+bool is_contact_address(std::string_view value) {
+  const auto at = value.find('@');
+  if (at == std::string_view::npos || at == 0 || at + 1 == value.size()) return false;
+  return std::none_of(value.begin(), value.end(), [](char c) {
+    return static_cast<unsigned char>(c) <= 0x20 || c == 0x7F || c == '<' || c == '>' || c == ',';
+  });
+}
 
 void validate_source(const harvester::SourceSettings& source, const std::string& where) {
   if (source.name.empty()) throw ConfigurationError(where + ": a source needs a name");

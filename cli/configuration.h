@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -64,6 +65,11 @@ struct Configuration {
 // name (a setSpec part: it becomes our set), an http(s) URL, and valid
 // metadataPrefixes and setSpecs.
 void validate_source(const harvester::SourceSettings& source, const std::string& where);
+
+// Whether `value` can be a contact address in a From header (HV-10): one
+// e-mail address, `local@domain`, with no white space, angle brackets or
+// control characters (which would also let a value add headers of its own).
+bool is_contact_address(std::string_view value);
 
 // The defaults used without a configuration file: what etc/oaipmh.toml says.
 HarvestDefaults default_harvest_settings();

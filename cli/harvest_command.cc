@@ -2,6 +2,10 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
+#include <cstdint>
+#include <limits>
+#include <optional>
 #include <cstdio>
 #include <memory>
 #include <string>
@@ -18,6 +22,38 @@ namespace cli {
 namespace {
 
 constexpr int kExitLocked = 3;
+
+// Per-source keys given on the command line: each overrides the
+// configuration's value for every source of this run (or the default for a
+// --url run). Unset: the configuration's.
+struct SourceOverrides {
+  std::optional<std::string> contact;
+  std::optional<std::string> user_agent;
+  std::optional<double> politeness_delay;  // seconds
+  std::optional<long> connect_timeout;     // seconds
+  std::optional<long> request_timeout;     // seconds
+  std::optional<int> max_response_mb;
+  std::optional<int> max_attempts;
+  std::optional<double> max_retry_wait;    // seconds
+  std::optional<std::int64_t> max_pages;
+  bool ignore_declared_base_url = false;
+
+  void apply(harvester::SourceSettings& source) const {
+    if (contact) source.http.from = *contact;
+    if (user_agent) source.http.user_agent = *user_agent;
+    if (politeness_delay) {
+      source.politeness_delay =
+          std::chrono::milliseconds(static_cast<std::int64_t>(*politeness_delay * 1000.0));
+    }
+    if (connect_timeout) source.http.connect_timeout_seconds = *connect_timeout;
+    if (request_timeout) source.http.total_timeout_seconds = *request_timeout;
+    if (max_response_mb) source.http.max_response_bytes = static_cast<std::uint64_t>(*max_response_mb) << 20;
+    if (max_attempts) source.retry.max_attempts = *max_attempts;
+    if (max_retry_wait) source.retry.max_delay_seconds = *max_retry_wait;
+    if (max_pages) source.max_pages = *max_pages;
+    if (ignore_declared_base_url) source.use_declared_base_url = false;
+  }
+};
 
 struct HarvestOptions {
   std::string store;
@@ -36,6 +72,7 @@ struct HarvestOptions {
   std::string worker_name;  // empty: <hostname>:<pid>
   bool quiet = false;
   bool verbose = false;
+  SourceOverrides overrides;
 };
 
 class UsageError : public std::runtime_error {
@@ -95,6 +132,7 @@ std::vector<harvester::SourceSettings> select_sources(HarvestOptions& options, i
     if (!options.from.empty()) source.from = options.from;
     if (!options.until.empty()) source.until = options.until;
     source.full = options.full;
+    options.overrides.apply(source);
   }
   workers = options.workers > 0 ? options.workers : defaults.workers;
   if (options.worker) {
@@ -167,6 +205,15 @@ int run_harvest(HarvestOptions& options) {
                  options.store.c_str(), harvester::HarvestLock::path_for(options.store).c_str());
     return kExitLocked;
   }
+  // HV-10: a repository's operators must be able to reach whoever harvests it.
+  const bool anonymous = std::any_of(sources.begin(), sources.end(),
+                                     [](const auto& source) { return source.http.from.empty(); });
+  if (anonymous && !options.quiet) {
+    std::fprintf(stderr,
+                 "oaipmh harvest: note: no contact address, so the repositories cannot reach "
+                 "whoever runs this harvest; give one with --contact EMAIL or [harvest] contact "
+                 "in the configuration (sent as the From header)\n");
+  }
   ProgressDisplay display(stderr, !options.quiet && isatty(STDERR_FILENO) != 0);
   harvester::LogFunction log = [&](const std::string& level, const std::string& message) {
     if (options.quiet || (level == "info" && !options.verbose)) return;
@@ -209,6 +256,8 @@ Command add_harvest_command(CLI::App& app) {
       "any machines, that share the configured sources: each takes a host's lease,\n"
       "harvests its due sources (not finished by a worker within [harvest]\n"
       "revisit_hours), and goes on until no source is due (docs/scaling.md).\n\n"
+      "--contact, --user-agent, --politeness-delay and the options after them set the\n"
+      "configuration's per-source keys for every source of this run.\n\n"
       "Exit status: 0 every source succeeded; 1 at least one source failed (the others\n"
       "were still harvested); 2 usage or configuration error; 3 another harvest holds\n"
       "the store's lock (STORE.harvest-lock, or an advisory lock in PostgreSQL),\n"
@@ -246,6 +295,57 @@ Command add_harvest_command(CLI::App& app) {
                     "Share the sources of --config with other workers (PostgreSQL store)");
   command->add_option("--worker-name", options->worker_name,
                       "This worker's name in the leases (default: HOSTNAME:PID)");
+  // Per-source keys of the configuration that a run from the shell may set
+  // (they apply to every source of the run, overriding the configuration).
+  auto& overrides = options->overrides;
+  command
+      ->add_option("--contact", overrides.contact,
+                   "E-mail address the repositories can write to, sent as From (HV-10; "
+                   "[harvest] contact)")
+      ->type_name("EMAIL")
+      ->check([](const std::string& value) {
+        return is_contact_address(value) ? std::string()
+                                         : std::string("an e-mail address such as harvest@example.org");
+      });
+  command->add_option("--user-agent", overrides.user_agent,
+                      "The User-Agent header (default: oaipmh/" OAIPMH_VERSION ")");
+  command
+      ->add_option("--politeness-delay", overrides.politeness_delay,
+                   "Seconds between two requests to one source (default: 1)")
+      ->type_name("SECONDS")
+      ->check(CLI::Range(0.0, 1e9).description(""));
+  command
+      ->add_option("--connect-timeout", overrides.connect_timeout,
+                   "Seconds to connect (default: 30)")
+      ->type_name("SECONDS")
+      ->check(CLI::Range(1L, 1'000'000'000L).description(""));
+  command
+      ->add_option("--request-timeout", overrides.request_timeout,
+                   "Seconds one request may take in all (default: 900)")
+      ->type_name("SECONDS")
+      ->check(CLI::Range(1L, 1'000'000'000L).description(""));
+  command
+      ->add_option("--max-response-mb", overrides.max_response_mb,
+                   "Largest response accepted, MiB after decompression (default: 64)")
+      ->type_name("MIB")
+      ->check(CLI::Range(1, 2047).description(""));
+  command
+      ->add_option("--max-attempts", overrides.max_attempts,
+                   "Tries of one request after network errors, 429 and 5xx (default: 6)")
+      ->type_name("N")
+      ->check(CLI::Range(1, 1000).description(""));
+  command
+      ->add_option("--max-retry-wait", overrides.max_retry_wait,
+                   "Longest wait before a retry, Retry-After included, in seconds (default: 600)")
+      ->type_name("SECONDS")
+      ->check(CLI::Range(0.0, 1e9).description(""));
+  command
+      ->add_option("--max-pages", overrides.max_pages,
+                   "Pages in one list before it is stopped as a loop (default: 1000000)")
+      ->type_name("N")
+      ->check(CLI::Range(std::int64_t{1}, std::numeric_limits<std::int64_t>::max()).description(""));
+  command->add_flag("--ignore-declared-base-url", overrides.ignore_declared_base_url,
+                    "Send every request to the URL given, not to the baseURL Identify declares");
   auto* quiet = command->add_flag("-q,--quiet", options->quiet,
                                   "Print only failures: no progress, warnings or summaries");
   command->add_flag("-v,--verbose", options->verbose, "Also log informational messages")

@@ -1,10 +1,39 @@
 // oaipmh: harvest OAI-PMH repositories into one store (SQLite or PostgreSQL),
 // serve it, query it.
+#include <boost/version.hpp>
+
 #include <cstdio>
 #include <exception>
+#include <string>
 #include <vector>
 
 #include "cli/commands.h"
+#include "harvester/harvest_run.h"
+#include "store/store.h"
+
+namespace cli {
+extern const char kGitCommit[];  // build_info.cc, generated at build time
+}  // namespace cli
+
+namespace {
+
+// What `oaipmh --version` prints: ours, then every library's that a bug
+// report may need.
+std::string version_text() {
+  std::string text = "oaipmh " OAIPMH_VERSION " (commit " + std::string(cli::kGitCommit) + ")\n";
+  std::vector<std::string> libraries = store::library_versions();
+  for (auto& library : harvester::library_versions()) libraries.push_back(std::move(library));
+  libraries.push_back("Boost " + std::to_string(BOOST_VERSION / 100000) + "." +
+                      std::to_string(BOOST_VERSION / 100 % 1000) + "." +
+                      std::to_string(BOOST_VERSION % 100));
+  text += "with";
+  for (std::size_t i = 0; i < libraries.size(); ++i) {
+    text += (i == 0 ? " " : ", ") + libraries[i];
+  }
+  return text;
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   CLI::App app{
@@ -13,7 +42,8 @@ int main(int argc, char** argv) {
       "Exit status: 0 success, 1 the command failed, 2 usage or configuration error\n"
       "(each subcommand's --help lists its own).",
       "oaipmh"};
-  app.set_version_flag("--version", "oaipmh " OAIPMH_VERSION);
+  app.set_version_flag("--version", version_text,
+                       "Print the version, the commit and the libraries' versions, and exit");
   app.require_subcommand(1);
   app.fallthrough();
 

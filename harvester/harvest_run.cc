@@ -2,10 +2,12 @@
 
 #include <curl/curl.h>
 #include <fcntl.h>
+#include <libxml/parser.h>
 #include <sys/file.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <cctype>
 #include <condition_variable>
 #include <mutex>
@@ -16,6 +18,16 @@
 #include "store/store.h"
 
 namespace harvester {
+
+std::vector<std::string> library_versions() {
+  const curl_version_info_data* curl = curl_version_info(CURLVERSION_NOW);
+  std::string libcurl = std::string("libcurl ") + curl->version;
+  if (curl->ssl_version != nullptr) libcurl += std::string(" (") + curl->ssl_version + ")";
+  // xmlParserVersion is "20914" for 2.9.14.
+  const int libxml2 = std::atoi(xmlParserVersion);
+  return {libcurl, "libxml2 " + std::to_string(libxml2 / 10000) + "." +
+                       std::to_string(libxml2 / 100 % 100) + "." + std::to_string(libxml2 % 100)};
+}
 
 std::optional<HarvestLock> HarvestLock::try_acquire(const std::string& store, bool shared) {
   if (store::is_postgres_url(store)) {

@@ -42,6 +42,10 @@ class HarvestLock {
   std::unique_ptr<store::PostgresHarvestLock> postgres_;
 };
 
+// The versions of the HTTP and XML libraries this program runs with, for
+// `oaipmh --version`: {"libcurl 7.88.1 (OpenSSL/3.0.15)", "libxml2 2.9.14"}.
+std::vector<std::string> library_versions();
+
 // The host (and port) of a URL, lower-case; the URL itself when it has none.
 std::string host_of(const std::string& url);
 

@@ -140,10 +140,18 @@ std::optional<Argument> find_argument(std::string_view key) {
 
 // `text` in single quotes, cut at a character boundary if long.
 std::string quoted(std::string_view text) {
-  if (text.size() <= kMaxQuotedBytes) return "'" + std::string(text) + "'";
-  std::size_t cut = kMaxQuotedBytes;
-  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
-  return "'" + std::string(text.substr(0, cut)) + "...'";
+  std::size_t cut = text.size();
+  if (cut > kMaxQuotedBytes) {
+    cut = kMaxQuotedBytes;
+    while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
+  }
+  std::string out;
+  out.reserve(cut + 5);
+  out += '\'';
+  out.append(text.substr(0, cut));
+  if (cut < text.size()) out += "...";
+  out += '\'';
+  return out;
 }
 
 OaiError bad_argument(std::string message) {

@@ -1,9 +1,20 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages oaipmh needs (only those missing), then
-# configures and builds it in build/. Safe to run again: it only does what is
-# still to do. Usage: scripts/setup.sh [extra cmake arguments...]
+# configures and builds it in build/ (Release, warnings as errors). Safe to run
+# again: it only does what is still to do.
+#
+#   scripts/setup.sh [--full] [extra cmake arguments...]
+#
+# --full also installs what the longer checks of `scripts/test.sh --full` need
+# (clang-14 and its sanitizer and libFuzzer runtimes).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+full=""
+if [[ ${1:-} == --full ]]; then
+  full=1
+  shift
+fi
 
 packages=(
   # toolchain
@@ -11,22 +22,29 @@ packages=(
   # libraries (docs/architecture.md says what each is for)
   libcurl4-openssl-dev libxml2-dev libboost1.81-dev libboost-url1.81-dev
   libsqlite3-dev libpq-dev zlib1g-dev libdeflate-dev libssl-dev libtomlplusplus-dev libcli11-dev
-  libspdlog-dev libfmt-dev nlohmann-json3-dev
-  libgtest-dev libgmock-dev libbenchmark-dev
+  nlohmann-json3-dev libgtest-dev libgmock-dev
   # tools the tests and docs use: the sqlite3 shell; xmllint (independent
-  # counts, the response validator); python3 (the tests' fixture server, the
-  # validator); curl (the fixture server's self-test)
+  # checks, the benchmark's reference); python3 (the tests' fixture
+  # servers); curl (the fixture server's self-test)
   sqlite3 libxml2-utils python3 curl
-  # what scripts/bench.sh runs beside oaipmh: the load generator, the static
-  # file server it compares the provider with, GNU time for peak RSS
+  # what scripts/bench.sh runs beside oaipmh (its smoke form is a test): the
+  # load generator, the static file server it compares the provider with,
+  # GNU time for peak RSS
   wrk nginx-light time
   # the PostgreSQL store's tests start a throwaway cluster of their own
   # (scripts/test-postgres.sh); the package's own cluster is never started
   postgresql
-  # reliability (docs/reliability.md): libFuzzer comes with clang and its
-  # runtime; the crash-recovery test mounts a small tmpfs (util-linux)
-  clang-14 libclang-rt-14-dev util-linux
+  # the crash-recovery test mounts a small tmpfs (util-linux)
+  util-linux
+  # the Debian package (cpack -G DEB): dpkg-shlibdeps computes its
+  # dependencies, lintian checks it, help2man writes the man pages
+  dpkg-dev file lintian help2man
 )
+if [[ -n $full ]]; then
+  # the longer checks (docs/reliability.md): libFuzzer and the sanitizer
+  # build come with clang and its runtime
+  packages+=(clang-14 libclang-rt-14-dev)
+fi
 
 missing=()
 for package in "${packages[@]}"; do
@@ -69,5 +87,5 @@ if ((${#missing[@]} > 0)); then
   fi
 fi
 
-cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo "$@" >/dev/null
+cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DOAIPMH_WERROR=ON "$@" >/dev/null
 cmake --build build -j "$(nproc)"

@@ -1,6 +1,9 @@
 // Store: picks the engine from the store's name and forwards to it.
 #include "store/store.h"
 
+#include <libpq-fe.h>
+#include <sqlite3.h>
+
 #include <algorithm>
 #include <utility>
 
@@ -10,6 +13,13 @@
 namespace store {
 
 std::string now_datestamp() { return oai::Datestamp::now().to_string(); }
+
+std::vector<std::string> library_versions() {
+  // libpq gives major * 10000 + minor since PostgreSQL 10.
+  const int libpq = PQlibVersion();
+  return {std::string("SQLite ") + sqlite3_libversion(),
+          "libpq " + std::to_string(libpq / 10000) + "." + std::to_string(libpq % 10000)};
+}
 
 std::string join_words(const std::vector<std::string>& parts) {
   std::string joined;

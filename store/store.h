@@ -129,6 +129,10 @@ struct PageCounts {
 // What a harvest run ends with.
 enum class RunResult { kOk, kFailed, kInterrupted };
 
+// The versions of the database libraries this program runs with, for
+// `oaipmh --version` and bug reports: {"SQLite 3.40.1", "libpq 15.18"}.
+std::vector<std::string> library_versions();
+
 // Totals over the whole store.
 struct StoreStats {
   std::int64_t sources = 0;

@@ -17,10 +17,15 @@ using testing_support::TempDir;
 
 const std::string kOaipmh = OAIPMH_BINARY;
 
-TEST(Cli, PrintsVersion) {
+// What a bug report needs: our version and commit, and each library's.
+TEST(Cli, PrintsVersionCommitAndLibraries) {
   const auto result = run_command(kOaipmh + " --version");
   EXPECT_EQ(result.exit_status, 0);
   EXPECT_EQ(result.output.rfind("oaipmh ", 0), 0u) << result.output;
+  EXPECT_NE(result.output.find("(commit "), std::string::npos) << result.output;
+  for (const std::string library : {"SQLite 3.", "libpq ", "libcurl ", "libxml2 2.", "Boost 1."}) {
+    EXPECT_NE(result.output.find(library), std::string::npos) << library << " in " << result.output;
+  }
 }
 
 TEST(Cli, EverySubcommandHasHelp) {

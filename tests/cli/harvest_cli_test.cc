@@ -134,6 +134,74 @@ TEST_F(HarvestCli, HeldLockExitsThreeAtOnce) {
   EXPECT_NE(result.output.find("another harvest holds the lock"), std::string::npos);
 }
 
+// HV-10: --contact is sent as From; without any contact the run says once,
+// on stderr, how to give one (and --quiet keeps even that to itself).
+TEST_F(HarvestCli, ContactIsSentAsFromAndItsAbsenceIsNotedOnce_HV10) {
+  start(testing_support::write_page_chain(dir_.path().string(), 2, 5));
+  const auto store = dir_.file("store.sqlite");
+  const std::string url = " --url " + server_->base_url() + " --name chain --politeness-delay 0";
+  const auto anonymous = run_command(kOaipmh + " harvest --store " + store + url);
+  ASSERT_EQ(anonymous.exit_status, 0) << anonymous.output;
+  const std::string note = "no contact address";
+  const auto at = anonymous.output.find(note);
+  EXPECT_NE(at, std::string::npos) << anonymous.output;
+  EXPECT_EQ(anonymous.output.find(note, at + 1), std::string::npos) << anonymous.output;
+  EXPECT_NE(anonymous.output.find("--contact EMAIL"), std::string::npos) << anonymous.output;
+  EXPECT_EQ(run_command(kOaipmh + " harvest -q --store " + store + url).output.find(note),
+            std::string::npos);
+
+  const auto named = run_command(kOaipmh + " harvest --store " + store + url +
+                                 " --contact harvest@example.org --user-agent probe/1.0");
+  ASSERT_EQ(named.exit_status, 0) << named.output;
+  EXPECT_EQ(named.output.find(note), std::string::npos) << named.output;
+  const auto last_request = json::parse(server_->requests().back());
+  EXPECT_EQ(last_request["headers"].value("from", ""), "harvest@example.org");
+  EXPECT_EQ(last_request["headers"].value("user-agent", ""), "probe/1.0");
+
+  // A value that could add a header of its own is refused, here and in the file.
+  EXPECT_EQ(run_command(kOaipmh + " harvest --store " + store + url + " --contact 'a@b.org\r\nX: y'")
+                .exit_status,
+            2);
+  const auto config = dir_.file("bad-contact.toml");
+  std::ofstream(config) << "store = \"x\"\n[harvest]\ncontact = \"not an address\"\n";
+  const auto refused = run_command(kOaipmh + " harvest --config " + config);
+  EXPECT_EQ(refused.exit_status, 2);
+  EXPECT_NE(refused.output.find("'contact' must be an e-mail address"), std::string::npos)
+      << refused.output;
+}
+
+// The per-source keys a one-off run sets from the shell: the politeness delay
+// spaces the requests of one source; the others reach the settings too.
+TEST_F(HarvestCli, PerSourceKeysHaveCommandLineForms) {
+  start(testing_support::write_page_chain(dir_.path().string(), 3, 2));
+  const auto store = dir_.file("store.sqlite");
+  const auto result = run_command(
+      kOaipmh + " harvest --store " + store + " --url " + server_->base_url() +
+      " --name chain --politeness-delay 0.4 --max-attempts 1 --connect-timeout 5"
+      " --request-timeout 60 --max-response-mb 8 --max-retry-wait 1 --max-pages 10"
+      " --ignore-declared-base-url --contact harvest@example.org");
+  ASSERT_EQ(result.exit_status, 0) << result.output;
+  const auto requests = server_->requests();
+  ASSERT_GE(requests.size(), 6u);  // Identify, formats, sets, three pages
+  const double first = json::parse(requests.front())["time"].get<double>();
+  const double last = json::parse(requests.back())["time"].get<double>();
+  EXPECT_GE(last - first, 0.4 * static_cast<double>(requests.size() - 1) - 0.05)
+      << "requests closer together than the politeness delay";
+  // --max-pages 1 stops the three-page list as a loop (HV-4).
+  const auto stopped = run_command(kOaipmh + " harvest --store " + dir_.file("other.sqlite") +
+                                   " --url " + server_->base_url() +
+                                   " --name chain --politeness-delay 0 --max-pages 1");
+  EXPECT_EQ(stopped.exit_status, 1) << stopped.output;
+  for (const std::string bad : {"--politeness-delay -1", "--max-response-mb 4096",
+                                "--max-attempts 0", "--max-pages 0"}) {
+    EXPECT_EQ(run_command(kOaipmh + " harvest --store " + store + " --url " +
+                          server_->base_url() + " --name chain " + bad)
+                  .exit_status,
+              2)
+        << bad;
+  }
+}
+
 // Runs `oaipmh harvest` in the background; returns its pid.
 pid_t spawn_harvest(const std::string& config, const std::string& log) {
   const pid_t pid = fork();

@@ -213,6 +213,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             name = name.lower()
             headers[name] = f"{headers[name]}, {value}" if name in headers else value
         self.server.request_log.write({
+            "time": time.time(),
             "method": self.command,
             "path": path,
             "query": query,
