@@ -1,9 +1,12 @@
 // oaipmh: harvest OAI-PMH repositories into one store (SQLite or PostgreSQL),
 // serve it, query it.
+#include <algorithm>
 #include <boost/version.hpp>
-
+#include <cctype>
 #include <cstdio>
 #include <exception>
+#include <memory>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -33,6 +36,26 @@ std::string version_text() {
   return text;
 }
 
+// Lists each subcommand with the first sentence of its description; the
+// whole description is in the subcommand's own --help.
+class Formatter : public CLI::Formatter {
+ public:
+  std::string make_subcommand(const CLI::App* subcommand) const override {
+    std::string sentence = subcommand->get_description();
+    for (std::size_t at = 0; at < sentence.size(); ++at) {
+      if (sentence[at] == '.' && (at + 1 == sentence.size() ||
+                                  std::isspace(static_cast<unsigned char>(sentence[at + 1])))) {
+        sentence.resize(at + 1);
+        break;
+      }
+    }
+    std::replace(sentence.begin(), sentence.end(), '\n', ' ');
+    std::stringstream out;
+    CLI::detail::format_help(out, subcommand->get_display_name(true), sentence, column_width_);
+    return out.str();
+  }
+};
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -44,6 +67,7 @@ int main(int argc, char** argv) {
       "oaipmh"};
   app.set_version_flag("--version", version_text,
                        "Print the version, the commit and the libraries' versions, and exit");
+  app.formatter(std::make_shared<Formatter>());
   app.require_subcommand(1);
   app.fallthrough();
 
