@@ -47,9 +47,14 @@ class HarvestTest : public ::testing::Test {
     settings_.retry.max_delay_seconds = 3;
   }
 
-  // Adds a rule: requests whose parameters match `match` get `responses` in turn.
-  void on(json match, json responses) {
-    rules_.push_back({{"match", std::move(match)}, {"responses", std::move(responses)}});
+  // Adds a rule: requests whose parameters match `match` get `responses` in
+  // turn. A vector, not a json: `{response}` as a json would be the response
+  // itself for clang and an array of it for GCC.
+  void on(json match, const std::vector<json>& responses) {
+    json rule = json::object();
+    rule["match"] = std::move(match);
+    rule["responses"] = json(responses);
+    rules_.push_back(std::move(rule));
   }
 
   // The usual repository around a test's list rules: Identify (seconds
