@@ -8,6 +8,7 @@
 #include <functional>
 #include <string>
 
+#include "cli/usage_error.h"
 #include "store/store.h"
 
 namespace cli {
@@ -18,18 +19,18 @@ inline constexpr int kExitFailed = 1;
 inline constexpr int kExitUsage = 2;
 
 // A subcommand registered on the app, and what runs it once it is parsed.
-// The run function returns the exit status; it may throw for failures.
+// The run function returns the exit status; it may throw: UsageError (and
+// ConfigurationError) for exit status 2, anything else for 1.
 struct Command {
   CLI::App* subcommand;
   std::function<int()> run;
 };
 
-// Checks a --store that must already exist: a SQLite file that exists, or a
-// PostgreSQL URL (whose database is checked when opened).
+// Checks a --store that must already exist: a file that exists, or a
+// database URL (whose database is checked when opened).
 inline const CLI::Validator kExistingStore(
     [](std::string& name) -> std::string {
-      if (store::is_postgres_url(name)) return "";
-      return CLI::ExistingFile(name);
+      return store::is_missing_file(name) ? "no store file: " + name : std::string();
     },
     "STORE");
 

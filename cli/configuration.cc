@@ -281,12 +281,8 @@ Configuration load_configuration(const std::string& path) {
   std::ostringstream text;
   text << in.rdbuf();
   Configuration configuration = parse_configuration(text.str(), path);
-  if (!configuration.store.empty() && !store::is_postgres_url(configuration.store) &&
-      std::filesystem::path(configuration.store).is_relative()) {
-    configuration.store = (std::filesystem::path(path).parent_path() / configuration.store)
-                              .lexically_normal()
-                              .string();
-  }
+  configuration.store = store::resolve_store_name(
+      configuration.store, std::filesystem::path(path).parent_path().string());
   return configuration;
 }
 

@@ -9,16 +9,17 @@
 #include <thread>
 #include <vector>
 
+#include "cli/usage_error.h"
 #include "harvester/source_harvest.h"
 
 namespace cli {
 
 // A configuration that cannot be used: unreadable, not TOML, an unknown key,
 // a value of the wrong type or out of range. The message names the file,
-// the key and, for syntax errors, the line.
-class ConfigurationError : public std::runtime_error {
+// the key and, for syntax errors, the line. A usage error: exit status 2.
+class ConfigurationError : public UsageError {
  public:
-  using std::runtime_error::runtime_error;
+  using UsageError::UsageError;
 };
 
 // The [harvest] table: defaults for every source.

@@ -16,6 +16,8 @@
 #include "cli/progress_display.h"
 #include "harvester/harvest_run.h"
 #include "harvester/harvest_worker.h"
+#include "store/harvest_lock.h"
+#include "store/host_leases.h"
 #include "oai/datestamp.h"
 
 namespace cli {
@@ -75,11 +77,6 @@ struct HarvestOptions {
   SourceOverrides overrides;
 };
 
-class UsageError : public std::runtime_error {
- public:
-  using std::runtime_error::runtime_error;
-};
-
 // The sources to harvest and the store, from the options and the configuration.
 std::vector<harvester::SourceSettings> select_sources(HarvestOptions& options, int& workers,
                                                       harvester::WorkerSettings& worker) {
@@ -137,7 +134,7 @@ std::vector<harvester::SourceSettings> select_sources(HarvestOptions& options, i
   workers = options.workers > 0 ? options.workers : defaults.workers;
   if (options.worker) {
     if (options.config.empty()) throw UsageError("--worker harvests the sources of --config FILE");
-    if (!store::is_postgres_url(options.store)) {
+    if (!store::supports_host_leases(options.store)) {
       throw UsageError(
           "--worker needs a PostgreSQL store (postgresql://...): workers on several "
           "machines share it");
@@ -174,46 +171,43 @@ std::string summary_line(const harvester::SourceSummary& summary) {
   return text;
 }
 
-int run_harvest(HarvestOptions& options) {
-  int workers = 1;
-  harvester::WorkerSettings worker;
-  std::vector<harvester::SourceSettings> sources;
-  try {
-    sources = select_sources(options, workers, worker);
-  } catch (const UsageError& error) {
-    std::fprintf(stderr, "oaipmh harvest: %s\n", error.what());
-    return kExitUsage;
-  } catch (const ConfigurationError& error) {
-    std::fprintf(stderr, "oaipmh harvest: %s\n", error.what());
-    return kExitUsage;
-  }
-  std::string unreachable;  // why a PostgreSQL store could not be reached
-  const auto lock = [&]() -> std::optional<harvester::HarvestLock> {
-    try {
-      return harvester::HarvestLock::try_acquire(options.store, options.worker);
-    } catch (const store::StoreError& error) {
-      unreachable = error.what();
-      return std::nullopt;
-    }
-  }();
-  if (!unreachable.empty()) {
-    std::fprintf(stderr, "oaipmh harvest: %s\n", unreachable.c_str());
-    return kExitFailed;
-  }
-  if (!lock) {
-    std::fprintf(stderr, "oaipmh harvest: another harvest holds the lock on %s (%s); exiting\n",
-                 options.store.c_str(), harvester::HarvestLock::path_for(options.store).c_str());
-    return kExitLocked;
-  }
-  // HV-10: a repository's operators must be able to reach whoever harvests it.
+// HV-10: a repository's operators must be able to reach whoever harvests it.
+void note_missing_contact(const std::vector<harvester::SourceSettings>& sources) {
   const bool anonymous = std::any_of(sources.begin(), sources.end(),
                                      [](const auto& source) { return source.http.from.empty(); });
-  if (anonymous && !options.quiet) {
+  if (anonymous) {
     std::fprintf(stderr,
                  "oaipmh harvest: note: no contact address, so the repositories cannot reach "
                  "whoever runs this harvest; give one with --contact EMAIL or [harvest] contact "
                  "in the configuration (sent as the From header)\n");
   }
+}
+
+// Prints each source's summary line (only the failed ones with --quiet);
+// returns the run's exit status.
+int report(const std::vector<harvester::SourceSummary>& summaries, bool quiet) {
+  int status = kExitOk;
+  for (const auto& summary : summaries) {
+    if (!summary.ok) status = kExitFailed;
+    if (!summary.ok || !quiet) std::printf("%s\n", summary_line(summary).c_str());
+  }
+  return status;
+}
+
+int run_harvest(HarvestOptions& options) {
+  int workers = 1;
+  harvester::WorkerSettings worker;
+  const std::vector<harvester::SourceSettings> sources = select_sources(options, workers, worker);
+  const auto mode = options.worker ? store::HarvestLock::Mode::kSharedByWorkers
+                                   : store::HarvestLock::Mode::kExclusive;
+  // Throws StoreError when a PostgreSQL store cannot be reached: exit 1.
+  const auto lock = store::HarvestLock::try_acquire(options.store, mode);
+  if (!lock) {
+    std::fprintf(stderr, "oaipmh harvest: another harvest holds the lock on %s (%s); exiting\n",
+                 options.store.c_str(), store::HarvestLock::describe(options.store).c_str());
+    return kExitLocked;
+  }
+  if (!options.quiet) note_missing_contact(sources);
   ProgressDisplay display(stderr, !options.quiet && isatty(STDERR_FILENO) != 0);
   harvester::LogFunction log = [&](const std::string& level, const std::string& message) {
     if (options.quiet || (level == "info" && !options.verbose)) return;
@@ -234,12 +228,60 @@ int run_harvest(HarvestOptions& options) {
   // Progress lines go before any summary: erasing them moves the cursor up
   // over the lines last drawn, which must not be summaries.
   for (const auto& summary : summaries) display.finish(summary.source);
-  int status = kExitOk;
-  for (const auto& summary : summaries) {
-    if (!summary.ok) status = kExitFailed;
-    if (!summary.ok || !options.quiet) std::printf("%s\n", summary_line(summary).c_str());
-  }
-  return status;
+  return report(summaries, options.quiet);
+}
+
+// The per-source keys of the configuration that a run from the shell may
+// set: they apply to every source of the run, overriding the configuration.
+void add_source_overrides(CLI::App& command, SourceOverrides& overrides) {
+  command
+      .add_option("--contact", overrides.contact,
+                   "E-mail address the repositories can write to, sent as From (HV-10; "
+                   "[harvest] contact)")
+      ->type_name("EMAIL")
+      ->check([](const std::string& value) {
+        return is_contact_address(value) ? std::string()
+                                         : std::string("an e-mail address such as harvest@example.org");
+      });
+  command.add_option("--user-agent", overrides.user_agent,
+                      "The User-Agent header (default: oaipmh/" OAIPMH_VERSION ")");
+  command
+      .add_option("--politeness-delay", overrides.politeness_delay,
+                   "Seconds between two requests to one source (default: 1)")
+      ->type_name("SECONDS")
+      ->check(CLI::Range(0.0, 1e9).description(""));
+  command
+      .add_option("--connect-timeout", overrides.connect_timeout,
+                   "Seconds to connect (default: 30)")
+      ->type_name("SECONDS")
+      ->check(CLI::Range(1L, 1'000'000'000L).description(""));
+  command
+      .add_option("--request-timeout", overrides.request_timeout,
+                   "Seconds one request may take in all (default: 900)")
+      ->type_name("SECONDS")
+      ->check(CLI::Range(1L, 1'000'000'000L).description(""));
+  command
+      .add_option("--max-response-mb", overrides.max_response_mb,
+                   "Largest response accepted, MiB after decompression (default: 64)")
+      ->type_name("MIB")
+      ->check(CLI::Range(1, 2047).description(""));
+  command
+      .add_option("--max-attempts", overrides.max_attempts,
+                   "Tries of one request after network errors, 429 and 5xx (default: 6)")
+      ->type_name("N")
+      ->check(CLI::Range(1, 1000).description(""));
+  command
+      .add_option("--max-retry-wait", overrides.max_retry_wait,
+                   "Longest wait before a retry, Retry-After included, in seconds (default: 600)")
+      ->type_name("SECONDS")
+      ->check(CLI::Range(0.0, 1e9).description(""));
+  command
+      .add_option("--max-pages", overrides.max_pages,
+                   "Pages in one list before it is stopped as a loop (default: 1000000)")
+      ->type_name("N")
+      ->check(CLI::Range(std::int64_t{1}, std::numeric_limits<std::int64_t>::max()).description(""));
+  command.add_flag("--ignore-declared-base-url", overrides.ignore_declared_base_url,
+                    "Send every request to the URL given, not to the baseURL Identify declares");
 }
 
 }  // namespace
@@ -295,57 +337,7 @@ Command add_harvest_command(CLI::App& app) {
                     "Share the sources of --config with other workers (PostgreSQL store)");
   command->add_option("--worker-name", options->worker_name,
                       "This worker's name in the leases (default: HOSTNAME:PID)");
-  // Per-source keys of the configuration that a run from the shell may set
-  // (they apply to every source of the run, overriding the configuration).
-  auto& overrides = options->overrides;
-  command
-      ->add_option("--contact", overrides.contact,
-                   "E-mail address the repositories can write to, sent as From (HV-10; "
-                   "[harvest] contact)")
-      ->type_name("EMAIL")
-      ->check([](const std::string& value) {
-        return is_contact_address(value) ? std::string()
-                                         : std::string("an e-mail address such as harvest@example.org");
-      });
-  command->add_option("--user-agent", overrides.user_agent,
-                      "The User-Agent header (default: oaipmh/" OAIPMH_VERSION ")");
-  command
-      ->add_option("--politeness-delay", overrides.politeness_delay,
-                   "Seconds between two requests to one source (default: 1)")
-      ->type_name("SECONDS")
-      ->check(CLI::Range(0.0, 1e9).description(""));
-  command
-      ->add_option("--connect-timeout", overrides.connect_timeout,
-                   "Seconds to connect (default: 30)")
-      ->type_name("SECONDS")
-      ->check(CLI::Range(1L, 1'000'000'000L).description(""));
-  command
-      ->add_option("--request-timeout", overrides.request_timeout,
-                   "Seconds one request may take in all (default: 900)")
-      ->type_name("SECONDS")
-      ->check(CLI::Range(1L, 1'000'000'000L).description(""));
-  command
-      ->add_option("--max-response-mb", overrides.max_response_mb,
-                   "Largest response accepted, MiB after decompression (default: 64)")
-      ->type_name("MIB")
-      ->check(CLI::Range(1, 2047).description(""));
-  command
-      ->add_option("--max-attempts", overrides.max_attempts,
-                   "Tries of one request after network errors, 429 and 5xx (default: 6)")
-      ->type_name("N")
-      ->check(CLI::Range(1, 1000).description(""));
-  command
-      ->add_option("--max-retry-wait", overrides.max_retry_wait,
-                   "Longest wait before a retry, Retry-After included, in seconds (default: 600)")
-      ->type_name("SECONDS")
-      ->check(CLI::Range(0.0, 1e9).description(""));
-  command
-      ->add_option("--max-pages", overrides.max_pages,
-                   "Pages in one list before it is stopped as a loop (default: 1000000)")
-      ->type_name("N")
-      ->check(CLI::Range(std::int64_t{1}, std::numeric_limits<std::int64_t>::max()).description(""));
-  command->add_flag("--ignore-declared-base-url", overrides.ignore_declared_base_url,
-                    "Send every request to the URL given, not to the baseURL Identify declares");
+  add_source_overrides(*command, options->overrides);
   auto* quiet = command->add_flag("-q,--quiet", options->quiet,
                                   "Print only failures: no progress, warnings or summaries");
   command->add_flag("-v,--verbose", options->verbose, "Also log informational messages")

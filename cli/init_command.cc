@@ -18,16 +18,8 @@ struct InitOptions {
 int run_init(const InitOptions& options) {
   std::string store_name = options.store;
   if (store_name.empty()) {
-    try {
-      store_name = load_configuration(options.config).store;
-    } catch (const ConfigurationError& error) {
-      std::fprintf(stderr, "oaipmh init: %s\n", error.what());
-      return kExitUsage;
-    }
-    if (store_name.empty()) {
-      std::fprintf(stderr, "oaipmh init: %s names no store\n", options.config.c_str());
-      return kExitUsage;
-    }
+    store_name = load_configuration(options.config).store;
+    if (store_name.empty()) throw ConfigurationError(options.config + " names no store");
   }
   const auto store = store::Store::open(store_name);
   std::printf("%s: schema version %d\n", store_name.c_str(), store.schema_version());

@@ -86,6 +86,10 @@ int main(int argc, char** argv) {
     if (command.subcommand->parsed()) {
       try {
         return command.run();
+      } catch (const cli::UsageError& error) {
+        std::fprintf(stderr, "oaipmh %s: %s\n", command.subcommand->get_name().c_str(),
+                     error.what());
+        return cli::kExitUsage;
       } catch (const std::exception& error) {
         std::fprintf(stderr, "oaipmh %s: %s\n", command.subcommand->get_name().c_str(),
                      error.what());

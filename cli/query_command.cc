@@ -70,11 +70,6 @@ struct QueryOptions {
   std::string repository_identifier = "aggregator.example.org";
 };
 
-class UsageError : public std::runtime_error {
- public:
-  using std::runtime_error::runtime_error;
-};
-
 std::optional<std::string> given(const std::string& value) {
   if (value.empty()) return std::nullopt;
   return value;
@@ -319,13 +314,7 @@ std::int64_t stream(store::Store& store, const store::SearchQuery& query, const 
 }
 
 int run_query(const QueryOptions& options) {
-  store::SearchQuery query;
-  try {
-    query = build_query(options);
-  } catch (const UsageError& error) {
-    std::fprintf(stderr, "oaipmh query: %s\n", error.what());
-    return kExitUsage;
-  }
+  store::SearchQuery query = build_query(options);
   auto store = store::Store::open(options.store, {.read_only = true});
   const std::string format = !options.format.empty()      ? options.format
                              : isatty(STDOUT_FILENO) != 0 ? "table"
@@ -355,8 +344,7 @@ int run_query(const QueryOptions& options) {
     }
     return kExitOk;
   } catch (const store::SearchSyntaxError& error) {
-    std::fprintf(stderr, "oaipmh query: %s\n", error.what());
-    return kExitUsage;
+    throw UsageError(error.what());
   }
 }
 

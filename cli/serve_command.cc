@@ -9,15 +9,14 @@
 #include <memory>
 #include <sstream>
 #include <string>
-#include <string_view>
-#include <tuple>
 
 #include "cli/commands.h"
 #include "cli/configuration.h"
 #include "oai/identifier.h"
 #include "provider/http_server.h"
-#include "provider/metrics.h"
 #include "provider/oai_handler.h"
+#include "provider/provider_error.h"
+#include "provider/site.h"
 #include "store/store.h"
 
 namespace cli {
@@ -33,16 +32,11 @@ struct ServeOptions {
   bool no_healthz = false;  // --no-healthz
 };
 
-class ServeError : public std::runtime_error {
- public:
-  using std::runtime_error::runtime_error;
-};
-
 // "127.0.0.1:8080" -> address and port.
 std::pair<std::string, std::uint16_t> split_listen(const std::string& listen) {
   const auto colon = listen.rfind(':');
   if (colon == std::string::npos || colon == 0) {
-    throw ServeError("--listen must be ADDRESS:PORT, e.g. 127.0.0.1:8080");
+    throw UsageError("--listen must be ADDRESS:PORT, e.g. 127.0.0.1:8080");
   }
   std::string address = listen.substr(0, colon);
   if (address.size() > 2 && address.front() == '[' && address.back() == ']') {
@@ -52,17 +46,9 @@ std::pair<std::string, std::uint16_t> split_listen(const std::string& listen) {
   char* end = nullptr;
   const long port = std::strtol(port_text.c_str(), &end, 10);
   if (port_text.empty() || *end != '\0' || port < 0 || port > 65535) {
-    throw ServeError("the port in --listen must be 0 to 65535");
+    throw UsageError("the port in --listen must be 0 to 65535");
   }
   return {address, static_cast<std::uint16_t>(port)};
-}
-
-// The path of a base URL: "http://host:8080/oai" -> "/oai".
-std::string path_of(const std::string& url) {
-  const auto scheme = url.find("://");
-  if (scheme == std::string::npos) throw ServeError("the base URL must be http:// or https://");
-  const auto slash = url.find('/', scheme + 3);
-  return slash == std::string::npos ? "/" : url.substr(slash);
 }
 
 std::string hex_to_bytes(const std::string& hex) {
@@ -76,14 +62,15 @@ std::string hex_to_bytes(const std::string& hex) {
 std::string token_key(const ServeSettings& settings, const store::Store& store) {
   if (settings.token_key_file.empty()) {
     const auto key = store.setting("resumption_token_key");
-    if (key.size() < 32) throw ServeError("the store has no resumption_token_key setting");
+    if (key.size() < 32) throw ConfigurationError("the store has no resumption_token_key setting");
     return hex_to_bytes(key);
   }
   std::ifstream in(settings.token_key_file, std::ios::binary);
   std::ostringstream key;
   key << in.rdbuf();
   if (!in || key.str().size() < 16) {
-    throw ServeError("cannot read at least 16 bytes of key from " + settings.token_key_file);
+    throw ConfigurationError("cannot read at least 16 bytes of key from " +
+                             settings.token_key_file);
   }
   return key.str();
 }
@@ -102,153 +89,12 @@ void check_settings(const ServeSettings& settings) {
   }
 }
 
-// Each thread that calls the handler reads through its own read-only connection.
-store::Store& thread_store(const std::string& path) {
-  thread_local std::unique_ptr<store::Store> store;
-  if (!store) store = std::make_unique<store::Store>(store::Store::open(path, {.read_only = true}));
-  return *store;
-}
-
 std::string utc_now() {
   char text[32];
   const std::time_t now = std::time(nullptr);
   std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&now));
   return text;
 }
-
-constexpr std::string_view kMetricsPath = "/metrics";
-constexpr std::string_view kHealthzPath = "/healthz";
-
-// The OAI-PMH endpoint's path, from the base URL. Refuses a path that an
-// enabled /metrics or /healthz would shadow: a harvester would get counters
-// instead of OAI-PMH, and no error would say why.
-std::string oai_path_of(const ServeSettings& settings) {
-  const std::string path = settings.base_url.empty() ? "/oai" : path_of(settings.base_url);
-  for (const auto& [enabled, reserved, flag] :
-       {std::tuple{settings.metrics, kMetricsPath, "--no-metrics"},
-        {settings.healthz, kHealthzPath, "--no-healthz"}}) {
-    if (enabled && path == reserved) {
-      throw ConfigurationError("the base URL's path " + path + " is where oaipmh serve answers " +
-                               std::string(reserved) +
-                               "; give the OAI-PMH endpoint another path, or " + flag +
-                               " to turn " + std::string(reserved) + " off");
-    }
-  }
-  return path;
-}
-
-provider::HttpResponse text_response(int status, std::string body) {
-  provider::HttpResponse response;
-  response.status = status;
-  response.content_type = "text/plain; charset=UTF-8";
-  response.body = std::move(body);
-  return response;
-}
-
-// What `serve` answers at each path: OAI-PMH at the base URL's path, and
-// /metrics and /healthz at the root when enabled. Called from the server's
-// handler threads (answer) and io threads (observe) at once: after start()
-// it only reads its members, and Metrics counts with atomics.
-class Site {
- public:
-  Site(std::string store_path, std::string oai_path, bool metrics, bool healthz)
-      : store_path_(std::move(store_path)),
-        oai_path_(std::move(oai_path)),
-        metrics_(metrics ? std::make_unique<provider::Metrics>() : nullptr),
-        healthz_(healthz) {}
-
-  // Completes the site once the server has bound its port (the default base
-  // URL names it). Call before server.run().
-  void start(provider::HttpServer& server, std::unique_ptr<provider::OaiHandler> handler) {
-    server_ = &server;
-    handler_ = std::move(handler);
-    if (metrics_) server.set_exchange_observer([this](const auto& exchange) { observe(exchange); });
-  }
-
-  const std::string& oai_path() const { return oai_path_; }
-
-  provider::HttpResponse answer(const provider::HttpRequest& request) const {
-    if (request.path == oai_path_) return answer_oai(request);
-    const bool metrics = metrics_ && request.path == kMetricsPath;
-    if (!metrics && !(healthz_ && request.path == kHealthzPath)) {
-      return text_response(404, "Not found. The OAI-PMH endpoint is " + oai_path_ + "\n");
-    }
-    if (request.method != "GET") {  // HEAD arrives as GET
-      auto response = text_response(405, "Method Not Allowed: use GET\n");
-      response.headers.emplace_back("Allow", "GET, HEAD");
-      return response;
-    }
-    auto response = metrics ? answer_metrics() : answer_healthz();
-    response.headers.emplace_back("Cache-Control", "no-store");  // always the current state
-    return response;
-  }
-
- private:
-  provider::HttpResponse answer_oai(const provider::HttpRequest& request) const {
-    const bool form = request.method == "POST";
-    if (form && request.content_type.rfind("application/x-www-form-urlencoded", 0) != 0) {
-      return text_response(415,
-                           "POST needs Content-Type: application/x-www-form-urlencoded (H-2)\n");
-    }
-    const std::string& raw = form ? request.body : request.query;
-    const auto arguments = provider::parse_form(raw);
-    auto reply = arguments ? handler_->handle(*arguments, thread_store(store_path_))
-                           : handler_->undecodable(raw);
-    if (metrics_) metrics_->count_records(provider::VerbLabel::of(arguments), reply.records);
-    provider::HttpResponse response;
-    response.body = std::move(reply.body);
-    response.log_detail = std::move(reply.log_detail);
-    return response;
-  }
-
-  provider::HttpResponse answer_metrics() const {
-    // The scrape itself is in flight while it renders; the gauge leaves it out.
-    const std::size_t in_flight = server_->in_flight();
-    auto response = text_response(200, metrics_->render(in_flight > 0 ? in_flight - 1 : 0));
-    response.content_type = "text/plain; version=0.0.4; charset=utf-8";
-    response.log_detail = "metrics";
-    return response;
-  }
-
-  // A fresh connection each time: the handler threads' connections stay
-  // open, and would keep reading a store file that was deleted or replaced,
-  // or whose permissions changed.
-  provider::HttpResponse answer_healthz() const {
-    try {
-      const auto store =
-          store::Store::open(store_path_, {.read_only = true, .busy_timeout_ms = 2000});
-      store.setting("resumption_token_key");  // reads a table, not only the file header
-      auto response = text_response(200, "ok\n");
-      response.log_detail = "healthz";
-      return response;
-    } catch (const std::exception& error) {
-      // The reason goes to the log only: it names paths a client need not see.
-      auto response = text_response(503, "unavailable: the store cannot be read\n");
-      response.log_detail = std::string("healthz: ") + error.what();
-      return response;
-    }
-  }
-
-  // Counts requests to the OAI-PMH endpoint only: scrapes and health checks
-  // would otherwise swamp the numbers that describe harvesters.
-  void observe(const provider::ExchangeSummary& exchange) const {
-    if (exchange.overloaded) metrics_->count_overload();
-    if (exchange.path != oai_path_) return;
-    const provider::HttpRequest* request = exchange.request;
-    const auto verb = request == nullptr
-                          ? provider::VerbLabel::none()
-                          : provider::VerbLabel::of_form(
-                                request->method == "POST" ? request->body : request->query);
-    metrics_->count_request(verb, exchange.status, exchange.body_bytes, exchange.seconds);
-  }
-
-  const std::string store_path_;
-  const std::string oai_path_;
-  const std::unique_ptr<provider::Metrics> metrics_;  // null when /metrics is off
-  const bool healthz_;
-  provider::HttpServer* server_ = nullptr;         // set by start()
-  std::unique_ptr<provider::OaiHandler> handler_;  // set by start()
-};
 
 // Applies the configuration file, then the command line over it; checks the result.
 void resolve_settings(ServeOptions& options) {
@@ -276,7 +122,7 @@ provider::ServerLimits server_limits(const ServeSettings& settings) {
   provider::ServerLimits limits;
   limits.threads = settings.threads;
   // Each io thread reads the store itself (its own connection, see
-  // thread_store): handing every request to another thread and back cost
+  // provider/site.cc): handing every request to another thread and back cost
   // more than the SQLite read of a GetRecord.
   limits.handler_threads = 0;
   limits.max_in_flight = static_cast<std::size_t>(settings.max_in_flight);
@@ -323,7 +169,13 @@ int run_serve(ServeOptions& options) {
   resolve_settings(options);
   const ServeSettings& settings = options.settings;
   const auto [address, port] = split_listen(settings.listen);
-  Site site(options.store, oai_path_of(settings), settings.metrics, settings.healthz);
+  std::string oai_path;
+  try {
+    oai_path = provider::oai_path_for(settings.base_url, settings.metrics, settings.healthz);
+  } catch (const provider::ProviderError& error) {
+    throw ConfigurationError(error.what());
+  }
+  provider::Site site({options.store, oai_path, settings.metrics, settings.healthz});
   const auto probe = store::Store::open(options.store, {.read_only = true});
   provider::TokenCodec codec(token_key(settings, probe));
 
@@ -336,9 +188,13 @@ int run_serve(ServeOptions& options) {
   provider_settings.base_url = settings.base_url.empty()
                                    ? "http://" + host + ":" + std::to_string(server.port()) + "/oai"
                                    : settings.base_url;
-  site.start(server, std::make_unique<provider::OaiHandler>(provider_settings, codec, [] {
-               return static_cast<std::int64_t>(std::time(nullptr));
-             }));
+  site.start(std::make_unique<provider::OaiHandler>(
+                 provider_settings, codec,
+                 [] { return static_cast<std::int64_t>(std::time(nullptr)); }),
+             [&server] { return server.in_flight(); });
+  if (site.counts_metrics()) {
+    server.set_exchange_observer([&site](const auto& exchange) { site.observe(exchange); });
+  }
   std::fprintf(stderr, "%s oaipmh serve: listening on http://%s:%u%s (base URL %s), store %s%s%s\n",
                utc_now().c_str(), host.c_str(), server.port(), site.oai_path().c_str(),
                provider_settings.base_url.c_str(), options.store.c_str(),
@@ -392,17 +248,7 @@ Command add_serve_command(CLI::App& app) {
       "--no-healthz", options->no_healthz,
       "Do not answer GET /healthz (200 ok while the store can be read; default: answered, "
       "or [provider] healthz)");
-  return {command, [options] {
-            try {
-              return run_serve(*options);
-            } catch (const ConfigurationError& error) {
-              std::fprintf(stderr, "oaipmh serve: %s\n", error.what());
-              return kExitUsage;
-            } catch (const ServeError& error) {
-              std::fprintf(stderr, "oaipmh serve: %s\n", error.what());
-              return kExitUsage;
-            }
-          }};
+  return {command, [options] { return run_serve(*options); }};
 }
 
 }  // namespace cli

@@ -58,21 +58,21 @@ void print_item(const std::vector<const store::HeldRecord*>& formats,
 
 int run_show(const ShowOptions& options) {
   if (!oai::is_valid_repository_identifier(options.repository_identifier)) {
-    std::fprintf(stderr, "oaipmh show: --repository-identifier '%s' is not a domain name\n",
-                 options.repository_identifier.c_str());
-    return kExitUsage;
+    throw UsageError("--repository-identifier '" + options.repository_identifier +
+                     "' is not a domain name");
   }
   auto store = store::Store::open(options.store, {.read_only = true});
-  store.begin_read();  // every format of the item from one snapshot
   std::vector<store::HeldRecord> held;
-  // Ours names a source and an upstream identifier; anything else is taken
-  // as an upstream identifier, which several sources may share.
-  if (const auto key =
-          provider::parse_our_identifier(options.repository_identifier, options.identifier)) {
-    held = store::find_for_show(store, key->upstream_identifier, key->source);
+  {
+    const store::ReadSnapshot snapshot(store);  // every format of the item from one snapshot
+    // Ours names a source and an upstream identifier; anything else is taken
+    // as an upstream identifier, which several sources may share.
+    if (const auto key =
+            provider::parse_our_identifier(options.repository_identifier, options.identifier)) {
+      held = store::find_for_show(store, key->upstream_identifier, key->source);
+    }
+    if (held.empty()) held = store::find_for_show(store, options.identifier, std::nullopt);
   }
-  if (held.empty()) held = store::find_for_show(store, options.identifier, std::nullopt);
-  store.end_read();
   if (held.empty()) {
     std::fprintf(stderr, "oaipmh show: no record with identifier '%s' in %s\n",
                  options.identifier.c_str(), options.store.c_str());

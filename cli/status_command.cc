@@ -156,13 +156,13 @@ Command add_status_command(CLI::App& app) {
       ->capture_default_str();
   return {command, [options] {
             auto store = store::Store::open(options->store, {.read_only = true});
-            store.begin_read();  // one snapshot, whatever a harvest commits meanwhile
+            // One snapshot, whatever a harvest commits meanwhile.
+            const store::ReadSnapshot snapshot(store);
             if (options->format == "json") {
               print_json(options->store, store);
             } else {
               print_table(options->store, store);
             }
-            store.end_read();
             return kExitOk;
           }};
 }

@@ -52,7 +52,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (const auto* request = std::get_if<provider::OaiRequest>(&result)) {
     check_request(*request);
   } else {
-    const auto& errors = std::get<std::vector<provider::OaiError>>(result);
+    const auto& errors = std::get<std::vector<oai::OaiError>>(result);
     check(!errors.empty());
     for (const auto& error : errors) {
       check(error.code == "badVerb" || error.code == "badArgument");

@@ -74,8 +74,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const std::optional<provider::TokenState> state = codec.decode(token, kNow);
   if (!state) return 0;
   check(state->expires_at > kNow);
-  check(state->verb == provider::Verb::kListRecords || state->verb == provider::Verb::kListIdentifiers ||
-        state->verb == provider::Verb::kListSets);
+  check(state->verb == oai::Verb::kListRecords || state->verb == oai::Verb::kListIdentifiers ||
+        state->verb == oai::Verb::kListSets);
   check(codec.decode(codec.encode(*state), kNow) == state);
   return 0;
 }

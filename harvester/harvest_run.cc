@@ -1,14 +1,11 @@
 #include "harvester/harvest_run.h"
 
 #include <curl/curl.h>
-#include <fcntl.h>
 #include <libxml/parser.h>
-#include <sys/file.h>
-#include <unistd.h>
 
 #include <algorithm>
-#include <cstdlib>
 #include <cctype>
+#include <cstdlib>
 #include <condition_variable>
 #include <mutex>
 #include <set>
@@ -27,34 +24,6 @@ std::vector<std::string> library_versions() {
   const int libxml2 = std::atoi(xmlParserVersion);
   return {libcurl, "libxml2 " + std::to_string(libxml2 / 10000) + "." +
                        std::to_string(libxml2 / 100 % 100) + "." + std::to_string(libxml2 % 100)};
-}
-
-std::optional<HarvestLock> HarvestLock::try_acquire(const std::string& store, bool shared) {
-  if (store::is_postgres_url(store)) {
-    auto lock = store::PostgresHarvestLock::try_acquire(store, shared);
-    if (!lock) return std::nullopt;
-    return HarvestLock(std::move(lock));
-  }
-  const std::string path = path_for(store);
-  const int fd = open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-  if (fd < 0) throw std::runtime_error("cannot open the harvest lock " + path);
-  if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
-    close(fd);
-    return std::nullopt;
-  }
-  return HarvestLock(fd);
-}
-
-HarvestLock::HarvestLock(HarvestLock&& other) noexcept
-    : fd_(std::exchange(other.fd_, -1)), postgres_(std::move(other.postgres_)) {}
-
-HarvestLock::~HarvestLock() {
-  if (fd_ >= 0) close(fd_);  // closing releases the flock
-}
-
-std::string HarvestLock::path_for(const std::string& store) {
-  if (store::is_postgres_url(store)) return "an advisory lock in the database";
-  return store + ".harvest-lock";
 }
 
 std::string host_of(const std::string& url) {

@@ -7,6 +7,8 @@
 #include <stdexcept>
 #include <string>
 
+#include "harvester/harvest_error.h"
+
 namespace harvester {
 
 struct HttpOptions {
@@ -27,10 +29,10 @@ struct HttpOptions {
 // The request never produced a complete response: DNS, connect, reset,
 // timeout, a redirect loop or a refused redirect target. `retryable` is false
 // for what repeating cannot fix (a refused scheme, a response over the limit).
-class TransportError : public std::runtime_error {
+class TransportError : public HarvestError {
  public:
   TransportError(const std::string& message, bool retryable)
-      : std::runtime_error(message), retryable_(retryable) {}
+      : HarvestError(message), retryable_(retryable) {}
   bool retryable() const { return retryable_; }
 
  private:

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "harvester/http_client.h"
+#include "harvester/harvest_error.h"
 #include "harvester/response_reader.h"
 #include "harvester/retry.h"
 
@@ -20,11 +21,11 @@ namespace harvester {
 // A request that produced no usable OAI-PMH response, after any retries.
 // `raw` holds the last body received (empty when there was none), so it can
 // be quarantined for replay.
-class FetchError : public std::runtime_error {
+class FetchError : public HarvestError {
  public:
   FetchError(const std::string& message, std::string url, std::string raw = {},
              std::int64_t byte_offset = -1)
-      : std::runtime_error(message),
+      : HarvestError(message),
         url(std::move(url)),
         raw(std::move(raw)),
         byte_offset(byte_offset) {}

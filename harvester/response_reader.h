@@ -10,26 +10,22 @@
 #include <string_view>
 #include <vector>
 
+#include "harvester/harvest_error.h"
+#include "oai/protocol.h"
 #include "store/store.h"
 
 namespace harvester {
 
 // The response is not an OAI-PMH document: not XML, not well-formed, a DTD,
 // the wrong root element, no responseDate. `byte_offset` says where, when known.
-class ResponseError : public std::runtime_error {
+class ResponseError : public HarvestError {
  public:
   ResponseError(const std::string& message, std::int64_t byte_offset = -1)
-      : std::runtime_error(message), byte_offset_(byte_offset) {}
+      : HarvestError(message), byte_offset_(byte_offset) {}
   std::int64_t byte_offset() const { return byte_offset_; }
 
  private:
   std::int64_t byte_offset_;  // -1 when unknown
-};
-
-// An `<error code="...">` of the response.
-struct OaiError {
-  std::string code;
-  std::string message;
 };
 
 // A `<resumptionToken>` element, present on every page of a partitioned list.
@@ -51,7 +47,7 @@ struct RejectedRecord {
 struct Response {
   std::string verb;           // the element after <request>, or empty for errors
   std::string response_date;  // as received
-  std::vector<OaiError> errors;
+  std::vector<oai::OaiError> errors;
   std::optional<store::IdentifyFacts> identify;
   std::vector<store::MetadataFormat> formats;   // ListMetadataFormats
   std::vector<store::SetInfo> sets;             // ListSets

@@ -5,6 +5,7 @@
 #include <mutex>
 #include <stdexcept>
 
+#include "harvester/harvest_error.h"
 #include "harvester/loop_guard.h"
 #include "harvester/oai_client.h"
 #include "harvester/page_pipeline.h"
@@ -14,15 +15,15 @@ namespace harvester {
 namespace {
 
 // Ends the harvest of the source with a message for people.
-class HarvestFailure : public std::runtime_error {
+class HarvestFailure : public HarvestError {
  public:
-  using std::runtime_error::runtime_error;
+  using HarvestError::HarvestError;
 };
 
 // The repository refused a resumption token: the list restarts (HV-5).
-class TokenRefused : public std::runtime_error {
+class TokenRefused : public HarvestError {
  public:
-  using std::runtime_error::runtime_error;
+  using HarvestError::HarvestError;
 };
 
 struct Window {
@@ -43,9 +44,9 @@ std::string first_error(const Response& response) {
   return error.code + (error.message.empty() ? "" : ": " + error.message);
 }
 
-bool has_error(const Response& response, std::string_view code) {
+bool has_error(const Response& response, oai::ErrorCode code) {
   return std::any_of(response.errors.begin(), response.errors.end(),
-                     [&](const OaiError& error) { return error.code == code; });
+                     [&](const oai::OaiError& error) { return error.is(code); });
 }
 
 oai::Datestamp parse_bound(const std::string& text, const char* which) {
@@ -243,7 +244,7 @@ class SourceHarvest {
     try {
       while (true) {
         Fetched fetched = fetch(arguments);
-        if (has_error(fetched.response, "noSetHierarchy")) break;
+        if (has_error(fetched.response, oai::ErrorCode::kNoSetHierarchy)) break;
         Response response = expect("ListSets", std::move(fetched));
         std::vector<std::string> specs;
         for (auto& set : response.sets) {
@@ -306,92 +307,123 @@ class SourceHarvest {
     return parsed->with_granularity(granularity_).to_string();
   }
 
-  void walk_list(store::HarvestList& list) {
-    const std::string verb = settings_.list_identifiers ? "ListIdentifiers" : "ListRecords";
+  // Where the walk of a list stands: its window, the first page's
+  // responseDate (the next watermark), the pages committed, the token to send.
+  struct ListPosition {
     Window window;
     std::string first_response_date;
     std::int64_t page_number = 0;
     std::string token;
+  };
+
+  // The list's checkpoint when it has one, else a new window from its
+  // watermark (or the bounds given by hand; none for a full harvest).
+  ListPosition start_of(const store::HarvestList& list) {
+    ListPosition at;
     if (list.checkpoint) {
-      window = {list.checkpoint->window_from, list.checkpoint->window_until};
-      first_response_date = list.checkpoint->first_response_date;
-      page_number = list.checkpoint->page_number;
-      token = list.checkpoint->resumption_token;
+      at.window = {list.checkpoint->window_from, list.checkpoint->window_until};
+      at.first_response_date = list.checkpoint->first_response_date;
+      at.page_number = list.checkpoint->page_number;
+      at.token = list.checkpoint->resumption_token;
       log_("info", settings_.name + ": resuming " + list.metadata_prefix + " at page " +
-                       std::to_string(page_number + 1));
+                       std::to_string(at.page_number + 1));
     } else {
-      window = window_for(settings_.from ? settings_.from
-                                         : (settings_.full ? std::nullopt : list.next_from),
-                          settings_.until, granularity_);
+      at.window = window_for(settings_.from ? settings_.from
+                                            : (settings_.full ? std::nullopt : list.next_from),
+                             settings_.until, granularity_);
     }
+    return at;
+  }
+
+  // The next request of the list: its arguments, or the token alone.
+  static Arguments request_for(const std::string& verb, const store::HarvestList& list,
+                               const ListPosition& at) {
+    Arguments arguments = {{"verb", verb}};
+    if (!at.token.empty()) {
+      arguments.emplace_back("resumptionToken", at.token);
+      return arguments;
+    }
+    arguments.emplace_back("metadataPrefix", list.metadata_prefix);
+    if (at.window.from) arguments.emplace_back("from", *at.window.from);
+    if (at.window.until) arguments.emplace_back("until", *at.window.until);
+    if (!list.set_spec.empty()) arguments.emplace_back("set", list.set_spec);
+    return arguments;
+  }
+
+  // An error answer to a list request. noRecordsMatch to the first request
+  // is a list without records (HV-12): returns, and the list is complete.
+  // badResumptionToken restarts the list (TokenRefused); anything else fails.
+  static void accept_only_no_records(const Response& response, const ListPosition& at,
+                                     const std::string& what) {
+    if (at.token.empty() && has_error(response, oai::ErrorCode::kNoRecordsMatch)) return;
+    if (!at.token.empty() && has_error(response, oai::ErrorCode::kBadResumptionToken)) {
+      throw TokenRefused("the repository refused resumption token '" + at.token + "' (" +
+                         first_error(response) + ")");
+    }
+    throw HarvestFailure(what + " failed: " + first_error(response));
+  }
+
+  // Stops a list that loops (HV-4). Resuming at the looping token would only
+  // loop again: the next run restarts the list from its from (HV-5).
+  void stop_if_looping(LoopGuard& guard, const store::HarvestList& list,
+                       const std::vector<store::HarvestedRecord>& records,
+                       const std::string& next_token) {
+    std::vector<std::string> identifiers;
+    identifiers.reserve(records.size());
+    for (const auto& record : records) identifiers.push_back(record.identifier);
+    if (const auto problem = guard.check_page(identifiers, next_token); !problem.empty()) {
+      store().drop_checkpoint(list.id);
+      throw HarvestFailure(problem);
+    }
+  }
+
+  // Walks the list page by page from where it stands to its end, each page
+  // written with its checkpoint (or, the last, with the next watermark).
+  void walk_list(store::HarvestList& list) {
+    const std::string verb = settings_.list_identifiers ? "ListIdentifiers" : "ListRecords";
+    ListPosition at = start_of(list);
     Progress progress{settings_.name,
                       list.metadata_prefix + (list.set_spec.empty() ? "" : " set=" + list.set_spec),
-                      describe(window)};
+                      describe(at.window)};
     LoopGuard guard(settings_.max_pages);
     // Pages are written on the pipeline's thread while the next is fetched;
     // leaving the list (also by an exception) writes what is queued first.
     PagePipelineScope pipeline(*this, progress);
-    while (true) {
-      Arguments arguments = {{"verb", verb}};
-      if (token.empty()) {
-        arguments.emplace_back("metadataPrefix", list.metadata_prefix);
-        if (window.from) arguments.emplace_back("from", *window.from);
-        if (window.until) arguments.emplace_back("until", *window.until);
-        if (!list.set_spec.empty()) arguments.emplace_back("set", list.set_spec);
-      } else {
-        arguments.emplace_back("resumptionToken", token);
-      }
-      Fetched fetched = fetch(arguments);
+    for (;;) {
+      Fetched fetched = fetch(request_for(verb, list, at));
       Response& response = fetched.response;
-      if (first_response_date.empty()) first_response_date = response.response_date;
-
+      if (at.first_response_date.empty()) at.first_response_date = response.response_date;
       store::HarvestedPage page;
       page.list_id = list.id;
       page.run_id = run_id_;
       page.response_date = response.response_date;
       page.bytes = fetched.bytes;
+      std::string next_token;
       if (!response.errors.empty()) {
-        if (token.empty() && has_error(response, "noRecordsMatch")) {
-          page.next_from = watermark_from(first_response_date);  // success (HV-12)
-          pipeline.submit(std::move(page));
-          pipeline.finish();
-          return;
-        }
-        if (!token.empty() && has_error(response, "badResumptionToken")) {
-          throw TokenRefused("the repository refused resumption token '" + token + "' (" +
-                             first_error(response) + ")");
-        }
-        throw HarvestFailure(verb + " " + progress.list + " failed: " + first_error(response));
-      }
-      if (response.verb != verb) {
-        throw HarvestFailure(verb + " was answered with <" + response.verb + ">");
-      }
-      page.records = settings_.list_identifiers ? get_records(response.records, list.metadata_prefix)
-                                                : std::move(response.records);
-      const std::string next_token =
-          response.resumption_token ? response.resumption_token->value : std::string();
-      std::vector<std::string> identifiers;
-      identifiers.reserve(page.records.size());
-      for (const auto& record : page.records) identifiers.push_back(record.identifier);
-      if (const auto problem = guard.check_page(identifiers, next_token); !problem.empty()) {
-        // Resuming at the looping token would only loop again: the next run
-        // restarts the list from its from (HV-5).
-        store().drop_checkpoint(list.id);
-        throw HarvestFailure(problem);
-      }
-      ++page_number;
-      if (next_token.empty()) {
-        page.next_from = watermark_from(first_response_date);
+        accept_only_no_records(response, at, verb + " " + progress.list);
       } else {
-        page.continue_at = store::Checkpoint{window.from, window.until, first_response_date,
-                                             next_token, page_number};
+        if (response.verb != verb) {
+          throw HarvestFailure(verb + " was answered with <" + response.verb + ">");
+        }
+        page.records = settings_.list_identifiers
+                           ? get_records(response.records, list.metadata_prefix)
+                           : std::move(response.records);
+        if (response.resumption_token) next_token = response.resumption_token->value;
+        stop_if_looping(guard, list, page.records, next_token);
+        ++at.page_number;
+      }
+      if (next_token.empty()) {
+        page.next_from = watermark_from(at.first_response_date);
+      } else {
+        page.continue_at = store::Checkpoint{at.window.from, at.window.until,
+                                             at.first_response_date, next_token, at.page_number};
       }
       pipeline.submit(std::move(page));
       if (next_token.empty()) {
         pipeline.finish();
         return;
       }
-      token = next_token;
+      at.token = next_token;
     }
   }
 

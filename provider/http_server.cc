@@ -19,17 +19,16 @@
 #include <boost/beast/core/string.hpp>
 #include <boost/beast/http.hpp>
 #include <csignal>
-#include <cstdio>
-#include <ctime>
-#include <mutex>
 #include <optional>
-#include <set>
 #include <stdexcept>
 #include <thread>
 #include <unordered_set>
 #include <vector>
 
 #include "provider/compression.h"
+#include "provider/connection_table.h"
+#include "provider/http_framing.h"
+#include "provider/provider_error.h"
 
 namespace provider {
 namespace {
@@ -65,7 +64,8 @@ constexpr std::size_t kFirstReadBytes = 4096;
 // One accepted connection. It belongs to one loop (one io_context run by one
 // thread): everything that touches it runs on that thread, so it needs no
 // strand and no lock.
-struct Connection : std::enable_shared_from_this<Connection> {
+// Its place in the server's ConnectionTable is the table's business.
+struct Connection : ConnectionTable::Entry, std::enable_shared_from_this<Connection> {
   explicit Connection(tcp::socket s) : socket(std::move(s)) {}
   tcp::socket socket;
   std::string client;                // "address:port" of the peer
@@ -74,13 +74,15 @@ struct Connection : std::enable_shared_from_this<Connection> {
   // then and sets timed_out. kNoDeadline while the handler runs.
   Clock::time_point deadline = kNoDeadline;
   bool timed_out = false;
-  // The server's list of evictable connections (no whole request header
-  // yet), oldest first; guarded by the server's mutex, not by the loop.
-  Connection* older = nullptr;
-  Connection* newer = nullptr;
-  bool evictable = false;  // in that list
-  bool evicted = false;    // closed to admit another; it no longer counts
 };
+
+// Closes `connection` on its own loop's thread.
+void close_on_its_loop(Connection& connection) {
+  asio::post(connection.socket.get_executor(), [connection = connection.shared_from_this()] {
+    ErrorCode ignored;
+    connection->socket.close(ignored);
+  });
+}
 
 // One io thread: its own io_context (and so its own epoll set), the
 // connections it serves, and the timer that enforces their deadlines.
@@ -135,27 +137,6 @@ struct Exchange {
   bool overloaded = false;  // refused with 503 for max_in_flight
 };
 
-HttpResponse text_response(int status, std::string_view text) {
-  HttpResponse response;
-  response.status = status;
-  response.content_type = "text/plain; charset=UTF-8";
-  response.body = std::string(text) + "\n";
-  return response;
-}
-
-// Splits an origin-form ("/oai?verb=Identify") or absolute-form
-// ("http://host/oai?...") request target into path and query.
-std::pair<std::string, std::string> split_target(std::string_view target) {
-  if (const auto scheme = target.find("://");
-      scheme != std::string_view::npos && target.find('/') > scheme) {
-    const auto path = target.find('/', scheme + 3);
-    target = path == std::string_view::npos ? "/" : target.substr(path);
-  }
-  const auto question = target.find('?');
-  if (question == std::string_view::npos) return {std::string(target), ""};
-  return {std::string(target.substr(0, question)), std::string(target.substr(question + 1))};
-}
-
 // Whether the buffer holds the end of a request line within `limit` bytes:
 // a header over the limit without one has a request line (a URI) too long.
 bool has_request_line(const beast::flat_buffer& buffer, std::size_t limit) {
@@ -177,57 +158,6 @@ std::string encoding_for(const http::request<http::string_body>& request) {
     joined += it->value();
   }
   return choose_encoding(joined).value_or("");
-}
-
-bool is_server_owned_header(std::string_view name) {
-  for (std::string_view owned : {"content-length", "transfer-encoding", "connection",
-                                 "content-encoding", "content-type", "vary"}) {
-    if (beast::iequals(name, owned)) return true;
-  }
-  return false;
-}
-
-// The status line and header fields of a response, ending with the blank
-// line. Field order: the handler's extra fields, then ours.
-std::string response_head(const Exchange& exchange, std::size_t content_length) {
-  const HttpResponse& out = exchange.response;
-  std::string head;
-  head.reserve(160 + out.content_type.size());
-  head += exchange.version == 10 ? "HTTP/1.0 " : "HTTP/1.1 ";
-  head += std::to_string(out.status);
-  head += ' ';
-  head += http::obsolete_reason(static_cast<http::status>(out.status));
-  head += "\r\n";
-  for (const auto& [name, value] : out.headers) {
-    if (is_server_owned_header(name) || value.find_first_of("\r\n") != std::string::npos) continue;
-    head.append(name).append(": ").append(value).append("\r\n");
-  }
-  if (out.content_type.find_first_of("\r\n") == std::string::npos) {
-    head.append("Content-Type: ").append(out.content_type).append("\r\n");
-  }
-  head += "Vary: Accept-Encoding\r\n";
-  if (!exchange.encoding.empty()) head.append("Content-Encoding: ").append(exchange.encoding) += "\r\n";
-  // HTTP/1.1 keeps the connection unless told; HTTP/1.0 closes it unless told.
-  if (exchange.version >= 11 && exchange.close) head += "Connection: close\r\n";
-  if (exchange.version < 11 && !exchange.close) head += "Connection: keep-alive\r\n";
-  head += "Content-Length: ";
-  head += std::to_string(content_length);
-  head += "\r\n\r\n";
-  return head;
-}
-
-// "2026-11-29T21:58:02Z", formatted once a second per thread.
-const char* utc_timestamp() {
-  thread_local std::time_t formatted_second = -1;
-  thread_local char text[32];
-  const std::time_t now = std::time(nullptr);
-  if (now != formatted_second) {
-    std::tm utc{};
-    gmtime_r(&now, &utc);
-    std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &utc);
-    formatted_second = now;
-  }
-  return text;
 }
 
 ServerLimits normalized(ServerLimits limits) {
@@ -260,11 +190,7 @@ class HttpServer::Impl {
   void begin_stop();
   void close_all();
   std::shared_ptr<Connection> admit(tcp::socket socket);
-  bool evict_oldest_idle();
-  void forget(const std::shared_ptr<Connection>& connection);
-  bool mark_evictable(Connection& connection);
-  bool mark_busy(Connection& connection);
-  void unlink(Connection& connection);
+  void forget(Connection& connection);
   void sweep(Loop& loop);
   asio::awaitable<void> accept_loop();
   asio::awaitable<void> serve(std::shared_ptr<Connection> connection, Loop& loop);
@@ -294,11 +220,7 @@ class HttpServer::Impl {
   // unused, and the handler runs on the loop that read the request.
   std::optional<asio::thread_pool> handler_pool_;
   std::vector<std::unique_ptr<Loop>> loops_;  // limits_.threads of them
-  std::mutex mutex_;  // guards connections_ and everything up to the next blank line
-  std::set<std::shared_ptr<Connection>> connections_;
-  std::size_t evicted_pending_ = 0;  // evicted, still in connections_ until their session ends
-  Connection* oldest_evictable_ = nullptr;
-  Connection* newest_evictable_ = nullptr;
+  ConnectionTable table_;  // every open connection, with admission and eviction
 
   std::size_t next_loop_ = 0;                 // round-robin; only accept_loop() touches it
   asio::io_context control_;                  // acceptor, signals, grace timer: run() runs it
@@ -312,6 +234,7 @@ HttpServer::Impl::Impl(const std::string& address, std::uint16_t port, ServerLim
     : limits_(normalized(limits)),
       handler_(std::move(handler)),
       access_log_(std::move(access_log)),
+      table_(limits_.max_connections, limits_.evict_idle_at_limit),
       control_(1),
       acceptor_(control_),
       grace_timer_(control_) {
@@ -323,13 +246,13 @@ HttpServer::Impl::Impl(const std::string& address, std::uint16_t port, ServerLim
   const std::string where = (v6 ? "[" + address + "]" : address) + ":" + std::to_string(port);
   ErrorCode ec;
   const auto ip = asio::ip::make_address(address, ec);
-  if (ec) throw std::runtime_error("cannot listen on " + where + ": not an IP address");
+  if (ec) throw ProviderError("cannot listen on " + where + ": not an IP address");
   const tcp::endpoint endpoint(ip, port);
   acceptor_.open(endpoint.protocol(), ec);
   if (!ec) acceptor_.set_option(asio::socket_base::reuse_address(true), ec);
   if (!ec) acceptor_.bind(endpoint, ec);
   if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
-  if (ec) throw std::runtime_error("cannot listen on " + where + ": " + ec.message());
+  if (ec) throw ProviderError("cannot listen on " + where + ": " + ec.message());
   port_ = acceptor_.local_endpoint().port();
 }
 
@@ -348,19 +271,20 @@ void HttpServer::Impl::run(bool handle_signals) {
   if (handler_pool_) handler_pool_->join();
 }
 
-// On control_. Order matters: stopping_ is set before the connections are
-// listed, so a connection admitted or going idle later sees it (see admit()
-// and wait_for_request()).
+// On control_. Order matters: stopping_ is set and the table stops
+// admitting before the connections are listed, so a connection admitted
+// earlier is listed and one going idle later sees stopping_ (see
+// wait_for_request()).
 void HttpServer::Impl::begin_stop() {
   if (stopping_.exchange(true)) return;
   ErrorCode ignored;
   acceptor_.close(ignored);
   if (signals_) signals_->cancel(ignored);
+  table_.stop_admitting();
   std::vector<std::shared_ptr<Connection>> open;
-  {
-    std::lock_guard lock(mutex_);
-    open.assign(connections_.begin(), connections_.end());
-  }
+  table_.for_each([&open](ConnectionTable::Entry& entry) {
+    open.push_back(static_cast<Connection&>(entry).shared_from_this());
+  });
   for (const auto& connection : open) {
     asio::post(connection->socket.get_executor(), [connection] {
       ErrorCode ec;
@@ -381,13 +305,8 @@ void HttpServer::Impl::begin_stop() {
 // The grace period is over: close every connection, busy or not. A session
 // waiting for its handler ends when the handler returns.
 void HttpServer::Impl::close_all() {
-  std::lock_guard lock(mutex_);
-  for (const auto& connection : connections_) {
-    asio::post(connection->socket.get_executor(), [connection] {
-      ErrorCode ec;
-      connection->socket.close(ec);
-    });
-  }
+  table_.for_each(
+      [](ConnectionTable::Entry& entry) { close_on_its_loop(static_cast<Connection&>(entry)); });
 }
 
 std::shared_ptr<Connection> HttpServer::Impl::admit(tcp::socket socket) {
@@ -399,75 +318,21 @@ std::shared_ptr<Connection> HttpServer::Impl::admit(tcp::socket socket) {
     connection->client = (ip.is_v6() ? "[" + ip.to_string() + "]" : ip.to_string()) + ":" +
                          std::to_string(peer.port());
   }
-  std::lock_guard lock(mutex_);
-  const bool full = connections_.size() - evicted_pending_ >= limits_.max_connections;
-  if (ec || stopping_ || (full && !(limits_.evict_idle_at_limit && evict_oldest_idle()))) {
+  const bool admitted = !ec && table_.admit(*connection, [](ConnectionTable::Entry& victim) {
+    close_on_its_loop(static_cast<Connection&>(victim));
+  });
+  if (!admitted) {
     connection->socket.close(ec);  // over the limit: close at once, no response
     return nullptr;
   }
-  connections_.insert(connection);
   return connection;
 }
 
-// Under mutex_. Closes the connection that has been evictable longest, on
-// its own loop; false when there is none. Evicted connections keep their
-// descriptors until their loops close them, which lags behind a flood of new
-// connections: at most max_connections / 2 may be pending, so the server
-// never holds more than 1.5 times max_connections.
-bool HttpServer::Impl::evict_oldest_idle() {
-  Connection* victim = oldest_evictable_;
-  if (victim == nullptr || evicted_pending_ >= std::max<std::size_t>(limits_.max_connections / 2, 1)) {
-    return false;
-  }
-  unlink(*victim);
-  victim->evicted = true;
-  ++evicted_pending_;
-  asio::post(victim->socket.get_executor(), [victim = victim->shared_from_this()] {
-    ErrorCode ignored;
-    victim->socket.close(ignored);
-  });
-  return true;
-}
-
-// Under mutex_: takes `connection` out of the evictable list, if in it.
-void HttpServer::Impl::unlink(Connection& connection) {
-  if (!connection.evictable) return;
-  (connection.older ? connection.older->newer : oldest_evictable_) = connection.newer;
-  (connection.newer ? connection.newer->older : newest_evictable_) = connection.older;
-  connection.older = connection.newer = nullptr;
-  connection.evictable = false;
-}
-
-// The connection waits for a request, or for the rest of its header: it may
-// be evicted from now on. False when it was evicted already (it is closing).
-bool HttpServer::Impl::mark_evictable(Connection& connection) {
-  if (!limits_.evict_idle_at_limit) return true;
-  std::lock_guard lock(mutex_);
-  if (connection.evicted) return false;
-  if (connection.evictable) return true;
-  connection.older = newest_evictable_;
-  (newest_evictable_ ? newest_evictable_->newer : oldest_evictable_) = &connection;
-  newest_evictable_ = &connection;
-  connection.evictable = true;
-  return true;
-}
-
-// The connection has a whole request header: it is not evicted any more.
-// False when it was evicted before (it is closing).
-bool HttpServer::Impl::mark_busy(Connection& connection) {
-  if (!limits_.evict_idle_at_limit) return true;
-  std::lock_guard lock(mutex_);
-  unlink(connection);
-  return !connection.evicted;
-}
-
-void HttpServer::Impl::forget(const std::shared_ptr<Connection>& connection) {
-  std::lock_guard lock(mutex_);
-  unlink(*connection);
-  if (connection->evicted) --evicted_pending_;
-  connections_.erase(connection);
+void HttpServer::Impl::forget(Connection& connection) {
   // The last connection is gone: no need to wait out the grace period.
-  if (stopping_ && connections_.empty()) asio::post(control_, [this] { grace_timer_.cancel(); });
+  if (table_.forget(connection) == 0 && stopping_) {
+    asio::post(control_, [this] { grace_timer_.cancel(); });
+  }
 }
 
 // On the loop's thread, every kSweepInterval while it serves connections:
@@ -518,7 +383,7 @@ asio::awaitable<void> HttpServer::Impl::serve(std::shared_ptr<Connection> connec
     ~ForgetOnExit() {
       loop.connections.erase(connection.get());
       try {
-        server->forget(connection);
+        server->forget(*connection);
       } catch (...) {
         // Only allocation can fail in there; stop() then waits out stop_grace.
       }
@@ -538,7 +403,7 @@ asio::awaitable<void> HttpServer::Impl::serve(std::shared_ptr<Connection> connec
   // from their first byte.
   Clock::time_point deadline = Clock::now() + limits_.request_timeout;
   for (bool first = true;; first = false) {
-    if (!mark_evictable(*connection)) break;
+    if (!table_.mark_idle(*connection)) break;
     const auto wait_until = first ? deadline : Clock::now() + limits_.idle_timeout;
     if (buffer.size() == 0 && !co_await wait_for_request(*connection, buffer, wait_until)) break;
     Exchange exchange;
@@ -603,7 +468,7 @@ asio::awaitable<ReadResult> HttpServer::Impl::read_request(Connection& connectio
   } clear{connection};
   auto [header_ec, header_bytes] =
       co_await http::async_read_header(connection.socket, buffer, parser, kNoThrow);
-  if (!mark_busy(connection)) co_return ReadResult::kClosed;  // evicted meanwhile
+  if (!table_.mark_busy(connection)) co_return ReadResult::kClosed;  // evicted meanwhile
   // The parser consumes the request line once it has it whole; until then
   // the buffer still starts with it.
   if (header_ec == http::error::header_limit && parser.get().target().empty() &&
@@ -739,7 +604,7 @@ HttpServer::Impl::Reply HttpServer::Impl::produce(const HttpRequest& request,
   const int status = reply.response.status;
   // 1xx, 204 and 304 cannot carry the Content-Length framing used here.
   if (status < 200 || status > 599 || status == 204 || status == 304) {
-    throw std::runtime_error("unsupported status " + std::to_string(status));
+    throw std::logic_error("unsupported status " + std::to_string(status));
   }
   if (!encoding.empty() && reply.response.body.size() > kMinCompressedBodyBytes) {
     reply.response.body = compress(reply.response.body, encoding);
@@ -753,7 +618,9 @@ HttpServer::Impl::Reply HttpServer::Impl::produce(const HttpRequest& request,
 asio::awaitable<std::optional<std::size_t>> HttpServer::Impl::write_response(Connection& connection,
                                                                              Exchange& exchange) {
   const std::string& body = exchange.response.body;
-  const std::string head = response_head(exchange, body.size());  // HEAD: GET's Content-Length
+  // HEAD: GET's Content-Length.
+  const std::string head = response_head(
+      exchange.response, {exchange.version, exchange.close, exchange.encoding, body.size()});
   const std::array<asio::const_buffer, 2> buffers{
       asio::buffer(head), exchange.head ? asio::const_buffer() : asio::buffer(body)};
   connection.timed_out = false;
@@ -788,17 +655,10 @@ void HttpServer::Impl::log(const Connection& connection, const Exchange& exchang
   if (!access_log_) return;
   const double ms =
       std::chrono::duration<double, std::milli>(Clock::now() - exchange.start).count();
-  const std::string& detail = exchange.response.log_detail;
-  char numbers[64];
-  std::snprintf(numbers, sizeof numbers, " %d %zu %.1fms", exchange.response.status,
-                body_bytes_sent.value_or(0), ms);
-  std::string line;
-  line.reserve(64 + connection.client.size() + exchange.path.size() + detail.size());
-  line.append(utc_timestamp()).append(" ").append(connection.client).append(" ");
-  line.append(exchange.method).append(" ").append(exchange.path).append(" ");
-  line.append(detail.empty() ? "-" : detail).append(numbers);
   try {
-    access_log_(line);
+    access_log_(access_log_line(utc_timestamp(), connection.client, exchange.method,
+                                exchange.path, exchange.response.log_detail,
+                                exchange.response.status, body_bytes_sent.value_or(0), ms));
   } catch (...) {
     // A failing log sink must not take the connection down with it.
   }

@@ -6,6 +6,8 @@
 namespace provider {
 namespace {
 
+using oai::Verb;
+
 constexpr std::size_t kVerbs = 6;  // indexes 0-5 are Verb's values
 constexpr std::size_t kNone = 6;
 constexpr std::size_t kInvalid = 7;
@@ -61,7 +63,7 @@ VerbLabel VerbLabel::of(const std::optional<RawArguments>& arguments) {
     verb = &value;
   }
   if (verb == nullptr) return none();
-  const auto parsed = parse_verb(*verb);
+  const auto parsed = oai::parse_verb(*verb);
   return parsed ? VerbLabel(static_cast<std::size_t>(*parsed)) : invalid();
 }
 

@@ -14,8 +14,11 @@
 namespace provider {
 namespace {
 
-using Errors = std::vector<OaiError>;
+using oai::ErrorCode;
+using oai::OaiError;
+using oai::Verb;
 using oai::XmlContext;
+using Errors = std::vector<OaiError>;
 
 constexpr char kEnvelopeStart[] =
     "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
@@ -31,8 +34,8 @@ std::string datestamp_text(std::int64_t unix_seconds) {
 // The formats we serve: what the store holds, oai_dc always (G-3) and with
 // its canonical schema; formats whose schema we do not know are left out,
 // since no payload of theirs could carry a schemaLocation.
-std::vector<store::FormatInfo> served_formats(const store::Store& store) {
-  std::vector<store::FormatInfo> formats;
+std::vector<store::MetadataFormat> served_formats(const store::Store& store) {
+  std::vector<store::MetadataFormat> formats;
   formats.push_back({"oai_dc", oai::kOaiDcSchema, oai::kOaiDcNamespace});
   for (auto& format : store.formats()) {
     if (format.metadata_prefix == "oai_dc" || format.schema_url.empty() ||
@@ -44,7 +47,7 @@ std::vector<store::FormatInfo> served_formats(const store::Store& store) {
   return formats;
 }
 
-std::optional<store::FormatInfo> find_format(const std::vector<store::FormatInfo>& formats,
+std::optional<store::MetadataFormat> find_format(const std::vector<store::MetadataFormat>& formats,
                                              std::string_view prefix) {
   for (const auto& format : formats) {
     if (format.metadata_prefix == prefix) return format;
@@ -52,7 +55,7 @@ std::optional<store::FormatInfo> find_format(const std::vector<store::FormatInfo
   return std::nullopt;
 }
 
-void append_format(std::string& out, const store::FormatInfo& format) {
+void append_format(std::string& out, const store::MetadataFormat& format) {
   out += "<metadataFormat>";
   append_element(out, "metadataPrefix", format.metadata_prefix);
   append_element(out, "schema", format.schema_url);
@@ -80,7 +83,7 @@ class Answer {
       case Verb::kListIdentifiers:
       case Verb::kListRecords: return list(out);
     }
-    return Errors{{"badVerb", "unknown verb"}};
+    return Errors{{ErrorCode::kBadVerb, "unknown verb"}};
   }
 
   // Records or headers in the answer, for the provider's metrics.
@@ -94,7 +97,7 @@ class Answer {
   }
 
   // The formats we serve, read once per request.
-  const std::vector<store::FormatInfo>& formats() {
+  const std::vector<store::MetadataFormat>& formats() {
     if (!formats_) formats_ = served_formats(store_);
     return *formats_;
   }
@@ -132,23 +135,25 @@ class Answer {
   void append_friends_description(std::string& out) const {
     out += "<description>";
     append_schema_root(out, "friends", oai::kFriendsNamespace, oai::kFriendsSchema);
-    for (const auto& source : store_.sources()) append_element(out, "baseURL", source.base_url);
+    for (const auto& source : store_.sources()) {
+      append_element(out, "baseURL", source.upstream_base_url());
+    }
     out += "</friends></description>";
   }
 
   std::variant<std::string, Errors> list_metadata_formats() {
     const auto& formats = this->formats();
-    std::vector<store::FormatInfo> listed = formats;
+    std::vector<store::MetadataFormat> listed = formats;
     if (request_.identifier) {
       const auto item = parse_our_identifier(settings_.repository_identifier, *request_.identifier);
       const auto prefixes =
           item ? store_.prefixes_of(item->source, item->upstream_identifier) : std::vector<std::string>{};
-      if (prefixes.empty()) return Errors{{"idDoesNotExist", "no item has this identifier"}};
+      if (prefixes.empty()) return Errors{{ErrorCode::kIdDoesNotExist, "no item has this identifier"}};
       listed.clear();
       for (const auto& prefix : prefixes) {
         if (auto format = find_format(formats, prefix)) listed.push_back(*format);
       }
-      if (listed.empty()) return Errors{{"noMetadataFormats", "the item has no format we can serve"}};
+      if (listed.empty()) return Errors{{ErrorCode::kNoMetadataFormats, "the item has no format we can serve"}};
     }
     std::string out;
     for (const auto& format : listed) append_format(out, format);
@@ -170,13 +175,13 @@ class Answer {
     }
     const bool exists = item && !store_.prefixes_of(item->source, item->upstream_identifier).empty();
     Errors errors;
-    if (!exists) errors.push_back({"idDoesNotExist", "no item has this identifier"});
-    if (!format) errors.push_back({"cannotDisseminateFormat", "this repository has no such format"});
-    if (errors.empty()) errors.push_back({"cannotDisseminateFormat", "the item is not available in this format"});
+    if (!exists) errors.push_back({ErrorCode::kIdDoesNotExist, "no item has this identifier"});
+    if (!format) errors.push_back({ErrorCode::kCannotDisseminateFormat, "this repository has no such format"});
+    if (errors.empty()) errors.push_back({ErrorCode::kCannotDisseminateFormat, "the item is not available in this format"});
     return errors;
   }
 
-  RecordContext context_for(const store::FormatInfo& format) const {
+  RecordContext context_for(const store::MetadataFormat& format) const {
     return {settings_.repository_identifier, format.metadata_prefix, format.schema_url,
             format.metadata_namespace};
   }
@@ -193,10 +198,10 @@ class Answer {
                       : std::string("9999-12-31T23:59:59Z");
     Errors errors;
     if (!find_format(formats(), state.metadata_prefix)) {
-      errors.push_back({"cannotDisseminateFormat", "this repository has no such format"});
+      errors.push_back({ErrorCode::kCannotDisseminateFormat, "this repository has no such format"});
     }
     if (request_.set && store_.sources().empty()) {
-      errors.push_back({"noSetHierarchy", "this repository holds no sets yet"});
+      errors.push_back({ErrorCode::kNoSetHierarchy, "this repository holds no sets yet"});
     }
     if (!errors.empty()) return errors;
     return state;
@@ -225,7 +230,7 @@ class Answer {
     if (continuing) {
       const auto decoded = tokens_.decode(*request_.resumption_token, now_);
       if (!decoded || decoded->verb != request_.verb) {
-        return Errors{{"badResumptionToken", "the resumption token is invalid or expired"}};
+        return Errors{{ErrorCode::kBadResumptionToken, "the resumption token is invalid or expired"}};
       }
       state = *decoded;
     } else {
@@ -237,12 +242,12 @@ class Answer {
     const int page_size = records ? settings_.records_per_page : settings_.identifiers_per_page;
     const auto query = query_for(state, page_size);
     auto rows = store_.list_records(query);
-    if (rows.empty()) return Errors{{"noRecordsMatch", "no records match the request"}};
+    if (rows.empty()) return Errors{{ErrorCode::kNoRecordsMatch, "no records match the request"}};
     if (!continuing) state.complete_list_size = store_.count_records(query);
     const bool more = static_cast<int>(rows.size()) > page_size;
     if (more) rows.pop_back();
     const auto format = find_format(formats(), state.metadata_prefix);
-    const auto context = context_for(format.value_or(store::FormatInfo{state.metadata_prefix, "", ""}));
+    const auto context = context_for(format.value_or(store::MetadataFormat{state.metadata_prefix, "", ""}));
     for (const auto& row : rows) {
       if (records) append_record(out, row, context);
       else append_header(out, row, context);
@@ -279,13 +284,13 @@ class Answer {
 
   std::variant<std::string, Errors> list_sets() {
     const auto sources = store_.sources();
-    if (sources.empty()) return Errors{{"noSetHierarchy", "this repository holds no sets yet"}};
+    if (sources.empty()) return Errors{{ErrorCode::kNoSetHierarchy, "this repository holds no sets yet"}};
     std::int64_t offset = 0;
     const bool continuing = request_.resumption_token.has_value();
     if (continuing) {
       const auto decoded = tokens_.decode(*request_.resumption_token, now_);
       if (!decoded || decoded->verb != Verb::kListSets) {
-        return Errors{{"badResumptionToken", "the resumption token is invalid or expired"}};
+        return Errors{{ErrorCode::kBadResumptionToken, "the resumption token is invalid or expired"}};
       }
       offset = decoded->cursor;
     }
@@ -300,7 +305,7 @@ class Answer {
       if (oai::is_valid_set_spec(spec)) entries.push_back(set_entry(spec, set.set_name, set.descriptions));
     }
     if (offset >= static_cast<std::int64_t>(entries.size())) {
-      return Errors{{"badResumptionToken", "the resumption token is past the end of the list"}};
+      return Errors{{ErrorCode::kBadResumptionToken, "the resumption token is past the end of the list"}};
     }
     const auto end = std::min<std::int64_t>(offset + settings_.sets_per_page, entries.size());
     std::string out;
@@ -348,7 +353,7 @@ class Answer {
   const OaiRequest& request_;
   std::int64_t now_;
   std::int64_t records_written_ = 0;
-  std::optional<std::vector<store::FormatInfo>> formats_;  // formats(), once read
+  std::optional<std::vector<store::MetadataFormat>> formats_;  // formats(), once read
 };
 
 std::string log_detail(const RawArguments& arguments) {
@@ -469,7 +474,7 @@ OaiHandler::OaiHandler(ProviderSettings settings, TokenCodec tokens, Clock clock
     : settings_(std::move(settings)), tokens_(std::move(tokens)), clock_(std::move(clock)) {}
 
 OaiReply OaiHandler::undecodable(std::string_view raw) const {
-  const Errors errors = {{"badArgument", "the arguments are not percent-encoded UTF-8 (H-3)"}};
+  const Errors errors = {{ErrorCode::kBadArgument, "the arguments are not percent-encoded UTF-8 (H-3)"}};
   return {error_document(settings_, datestamp_text(clock_()), errors),
           "undecodable: " + std::string(raw.substr(0, 200))};
 }
@@ -481,43 +486,36 @@ OaiReply OaiHandler::handle(const RawArguments& arguments, store::Store& store) 
     return {error_document(settings_, datestamp_text(clock_()), *errors), log_detail(arguments)};
   }
   const auto& request = std::get<OaiRequest>(validated);
-  store.begin_read();
+  store::ReadSnapshot snapshot(store);
   // One second before the snapshot began: a record whose page was stamped
   // just before its commit still has a datestamp no earlier than this
   // responseDate, so a harvester using it as its next from never misses it.
   const std::int64_t now = clock_();
-  bool reading = true;  // until end_read()
-  try {
-    OaiReply reply;
-    std::string& out = reply.body;
-    out.reserve(expected_size(request.verb, settings_));
-    // Other errors echo the arguments, which are valid by now.
-    open_document(out, settings_, datestamp_text(now - 1), &arguments);
-    const std::size_t content_start = out.size();
-    const std::string_view verb = to_string(request.verb);
-    out += '<';
+  OaiReply reply;
+  std::string& out = reply.body;
+  out.reserve(expected_size(request.verb, settings_));
+  // Other errors echo the arguments, which are valid by now.
+  open_document(out, settings_, datestamp_text(now - 1), &arguments);
+  const std::size_t content_start = out.size();
+  const std::string_view verb = to_string(request.verb);
+  out += '<';
+  out += verb;
+  out += '>';
+  Answer answer(settings_, tokens_, store, request, now);
+  const Errors errors = answer.answer(out);
+  snapshot.end();
+  if (errors.empty()) {
+    out += "</";
     out += verb;
     out += '>';
-    Answer answer(settings_, tokens_, store, request, now);
-    const Errors errors = answer.answer(out);
-    reading = false;
-    store.end_read();
-    if (errors.empty()) {
-      out += "</";
-      out += verb;
-      out += '>';
-    } else {
-      out.resize(content_start);
-      append_errors(out, errors);
-    }
-    out += kEnvelopeEnd;
-    reply.log_detail = log_detail(arguments);
-    reply.records = answer.records_written();
-    return reply;
-  } catch (...) {
-    if (reading) store.end_read();
-    throw;
+  } else {
+    out.resize(content_start);
+    append_errors(out, errors);
   }
+  out += kEnvelopeEnd;
+  reply.log_detail = log_detail(arguments);
+  reply.records = answer.records_written();
+  return reply;
 }
 
 }  // namespace provider

@@ -10,10 +10,13 @@
 #include "oai/xml_text.h"
 
 namespace provider {
+
+using oai::ErrorCode;
+using oai::OaiError;
+using oai::Verb;
+
 namespace {
 
-constexpr std::string_view kBadVerb = "badVerb";
-constexpr std::string_view kBadArgument = "badArgument";
 constexpr std::string_view kVerbKey = "verb";
 
 // Longer values are cut in messages: a message is for people, and an argument
@@ -114,19 +117,18 @@ constexpr unsigned kListArguments = bit(Argument::kMetadataPrefix) | bit(Argumen
 // arguments are waived when resumptionToken is present, since it is exclusive.
 struct VerbRule {
   Verb verb;
-  std::string_view name;
   unsigned allowed;
   unsigned required;
 };
 
 constexpr std::array<VerbRule, 6> kVerbRules = {{
-    {Verb::kGetRecord, "GetRecord", bit(Argument::kIdentifier) | bit(Argument::kMetadataPrefix),
+    {Verb::kGetRecord, bit(Argument::kIdentifier) | bit(Argument::kMetadataPrefix),
      bit(Argument::kIdentifier) | bit(Argument::kMetadataPrefix)},
-    {Verb::kIdentify, "Identify", 0, 0},
-    {Verb::kListIdentifiers, "ListIdentifiers", kListArguments, bit(Argument::kMetadataPrefix)},
-    {Verb::kListMetadataFormats, "ListMetadataFormats", bit(Argument::kIdentifier), 0},
-    {Verb::kListRecords, "ListRecords", kListArguments, bit(Argument::kMetadataPrefix)},
-    {Verb::kListSets, "ListSets", bit(Argument::kResumptionToken), 0},
+    {Verb::kIdentify, 0, 0},
+    {Verb::kListIdentifiers, kListArguments, bit(Argument::kMetadataPrefix)},
+    {Verb::kListMetadataFormats, bit(Argument::kIdentifier), 0},
+    {Verb::kListRecords, kListArguments, bit(Argument::kMetadataPrefix)},
+    {Verb::kListSets, bit(Argument::kResumptionToken), 0},
 }};
 
 std::optional<Argument> find_argument(std::string_view key) {
@@ -155,7 +157,7 @@ std::string quoted(std::string_view text) {
 }
 
 OaiError bad_argument(std::string message) {
-  return OaiError{std::string(kBadArgument), std::move(message)};
+  return OaiError{ErrorCode::kBadArgument, std::move(message)};
 }
 
 // What is wrong with the syntax of a non-empty value, if anything.
@@ -190,13 +192,17 @@ std::variant<const VerbRule*, OaiError> find_verb(const RawArguments& arguments)
     if (key != kVerbKey) continue;
     if (count++ == 0) value = &argument_value;
   }
-  const std::string code(kBadVerb);
-  if (count == 0) return OaiError{code, "the verb argument is missing"};
-  if (count > 1) return OaiError{code, "argument 'verb' is repeated"};
-  for (const VerbRule& rule : kVerbRules) {
-    if (rule.name == *value) return &rule;
+  const auto bad_verb = [](std::string message) {
+    return OaiError{ErrorCode::kBadVerb, std::move(message)};
+  };
+  if (count == 0) return bad_verb("the verb argument is missing");
+  if (count > 1) return bad_verb("argument 'verb' is repeated");
+  if (const auto verb = oai::parse_verb(*value)) {
+    for (const VerbRule& rule : kVerbRules) {
+      if (rule.verb == *verb) return &rule;
+    }
   }
-  return OaiError{code, quoted(*value) + " is not an OAI-PMH verb (verbs are case-sensitive)"};
+  return bad_verb(quoted(*value) + " is not an OAI-PMH verb (verbs are case-sensitive)");
 }
 
 // One key of the request besides verb: how often it came, and its first value.
@@ -230,7 +236,7 @@ unsigned check_each_key(const VerbRule& rule, const RawArguments& arguments, Oai
     const std::optional<Argument> argument = find_argument(use.key);
     if (!argument || (rule.allowed & bit(*argument)) == 0) {
       errors.push_back(bad_argument("argument " + quoted(use.key) + " is not allowed for verb " +
-                                    std::string(rule.name)));
+                                    std::string(oai::to_string(rule.verb))));
       continue;
     }
     present |= bit(*argument);
@@ -307,20 +313,6 @@ std::optional<RawArguments> parse_form(std::string_view text) {
     arguments.emplace_back(std::move(*key), std::move(*value));
   }
   return arguments;
-}
-
-std::string_view to_string(Verb verb) {
-  for (const VerbRule& rule : kVerbRules) {
-    if (rule.verb == verb) return rule.name;
-  }
-  return "";  // unreachable for a valid enumerator
-}
-
-std::optional<Verb> parse_verb(std::string_view name) {
-  for (const VerbRule& rule : kVerbRules) {
-    if (rule.name == name) return rule.verb;
-  }
-  return std::nullopt;
 }
 
 std::variant<OaiRequest, std::vector<OaiError>> validate_arguments(const RawArguments& arguments) {

@@ -11,6 +11,8 @@
 #include <variant>
 #include <vector>
 
+#include "oai/protocol.h"
+
 namespace provider {
 
 // Decoded key=value pairs of a request, in order, repeated keys kept.
@@ -25,34 +27,10 @@ using RawArguments = std::vector<std::pair<std::string, std::string>>;
 // encoded surrogates included).
 std::optional<RawArguments> parse_form(std::string_view text);
 
-// The six verbs (V-*).
-enum class Verb {
-  kGetRecord,
-  kIdentify,
-  kListIdentifiers,
-  kListMetadataFormats,
-  kListRecords,
-  kListSets
-};
-
-// The protocol name of `verb`, e.g. "ListRecords".
-std::string_view to_string(Verb verb);
-
-// The verb named exactly `name` (case-sensitive, H-4); nullopt for anything else.
-std::optional<Verb> parse_verb(std::string_view name);
-
-// One <error> of a response: its code (E-1 to E-8) and a message for people.
-struct OaiError {
-  std::string code;
-  std::string message;
-
-  friend bool operator==(const OaiError&, const OaiError&) = default;
-};
-
 // A request whose arguments are all allowed, present when required, and
 // syntactically valid for its verb. Absent arguments are nullopt.
 struct OaiRequest {
-  Verb verb;
+  oai::Verb verb;
   std::optional<std::string> identifier;
   std::optional<std::string> metadata_prefix;
   std::optional<std::string> from;              // a valid datestamp, same form as until (D-5)
@@ -77,7 +55,8 @@ struct OaiRequest {
 // here (an illegal identifier is idDoesNotExist, E-5; a bad token is
 // badResumptionToken, R-5). Our repository has seconds granularity, so both
 // forms are acceptable for from/until (D-2, D-3).
-std::variant<OaiRequest, std::vector<OaiError>> validate_arguments(const RawArguments& arguments);
+std::variant<OaiRequest, std::vector<oai::OaiError>> validate_arguments(
+    const RawArguments& arguments);
 
 }  // namespace provider
 

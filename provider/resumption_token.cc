@@ -8,7 +8,8 @@
 #include <charconv>
 #include <cstddef>
 #include <limits>
-#include <stdexcept>
+
+#include "provider/provider_error.h"
 
 namespace provider {
 namespace {
@@ -171,9 +172,10 @@ std::optional<TokenState> deserialize(std::string_view payload) {
       reader.read(state.last_id) && reader.read(state.cursor) &&
       reader.read(state.complete_list_size) && reader.read(state.expires_at) && reader.at_end();
   if (!complete) return std::nullopt;
-  const std::optional<Verb> verb = parse_verb(verb_name);
+  const std::optional<oai::Verb> verb = oai::parse_verb(verb_name);
   // Only the list verbs have flow control.
-  if (verb != Verb::kListRecords && verb != Verb::kListIdentifiers && verb != Verb::kListSets) {
+  if (verb != oai::Verb::kListRecords && verb != oai::Verb::kListIdentifiers &&
+      verb != oai::Verb::kListSets) {
     return std::nullopt;
   }
   state.verb = *verb;
@@ -184,10 +186,10 @@ std::optional<TokenState> deserialize(std::string_view payload) {
 
 TokenCodec::TokenCodec(std::string key) : key_(std::move(key)) {
   if (key_.size() < kMinKeyBytes) {
-    throw std::invalid_argument("resumptionToken key must be at least 16 bytes");
+    throw ProviderError("the resumptionToken key must be at least 16 bytes");
   }
   if (key_.size() > static_cast<std::size_t>(std::numeric_limits<int>::max())) {
-    throw std::invalid_argument("resumptionToken key is too long");  // HMAC() takes an int
+    throw ProviderError("the resumptionToken key is too long");  // HMAC() takes an int
   }
 }
 
@@ -206,7 +208,7 @@ std::string TokenCodec::encode(const TokenState& state) const {
   std::string token(kVersionPrefix);
   token += base64url_encode(serialize(state));
   const std::string signature = sign(token);
-  if (signature.empty()) throw std::runtime_error("cannot compute the resumptionToken HMAC");
+  if (signature.empty()) throw ProviderError("cannot compute the resumptionToken HMAC");
   token += '.';
   token += base64url_encode(signature);
   return token;

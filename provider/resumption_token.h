@@ -18,13 +18,13 @@
 #include <string>
 #include <string_view>
 
-#include "provider/request.h"
+#include "oai/protocol.h"
 
 namespace provider {
 
 // Everything needed to continue a list: its arguments and the last key served.
 struct TokenState {
-  Verb verb = Verb::kListRecords;        // kListRecords, kListIdentifiers or kListSets
+  oai::Verb verb = oai::Verb::kListRecords;  // kListRecords, kListIdentifiers or kListSets
   std::string metadata_prefix;           // empty for ListSets
   std::optional<std::string> set, from;  // as requested
   std::string until;                     // pinned at the first request, seconds form
@@ -42,7 +42,7 @@ struct TokenState {
 // outstanding token (harvesters then restart, HV-5).
 class TokenCodec {
  public:
-  // The HMAC key bytes. Throws std::invalid_argument if shorter than 16 bytes:
+  // The HMAC key bytes. Throws ProviderError if shorter than 16 bytes:
   // a short key would let tokens be forged.
   explicit TokenCodec(std::string key);
 

@@ -23,6 +23,10 @@ namespace pg {
 class Connection;
 }
 
+// Whether harvest workers can share the store `name`: a PostgreSQL database
+// can (its rows carry the leases); a SQLite file cannot.
+bool supports_host_leases(const std::string& name);
+
 // A configured source, as the workers share it.
 struct WorkerSource {
   std::string name;
@@ -77,23 +81,6 @@ class HostLeases {
   std::unique_ptr<pg::Connection> connection_;
   std::string worker_;
   std::chrono::seconds lease_;
-};
-
-// What keeps two harvests from writing one PostgreSQL store at once, as the
-// flock on STORE.harvest-lock does for SQLite: a session advisory lock,
-// exclusive for `oaipmh harvest`, shared by `oaipmh harvest --worker`
-// processes (which share the sources through leases instead). Held until
-// destroyed, or until the connection drops.
-class PostgresHarvestLock {
- public:
-  // Takes the lock, or returns nullptr at once when a harvest of the other
-  // kind (or, for an exclusive lock, any harvest) holds it. Throws StoreError.
-  static std::unique_ptr<PostgresHarvestLock> try_acquire(const std::string& url, bool shared);
-  ~PostgresHarvestLock();
-
- private:
-  explicit PostgresHarvestLock(std::unique_ptr<pg::Connection> connection);
-  std::unique_ptr<pg::Connection> connection_;
 };
 
 }  // namespace store

@@ -103,6 +103,12 @@ std::string dc_json(const std::vector<DcElement>& elements) {
 }
 
 
+const PreparedRecords& prepared_of(const HarvestedPage& page, PreparedRecords& owned) {
+  if (page.prepared && page.prepared->records.size() == page.records.size()) return *page.prepared;
+  owned = prepare(page.records);
+  return owned;
+}
+
 PreparedRecords prepare(const std::vector<HarvestedRecord>& records) {
   PreparedRecords prepared;
   prepared.records.reserve(records.size());

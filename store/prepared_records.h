@@ -40,6 +40,11 @@ struct PreparedRecords {
 
 PreparedRecords prepare(const std::vector<HarvestedRecord>& records);
 
+// What the page writers use: `page.prepared` when it was prepared for these
+// records, else prepare(page.records) computed into `owned`, which must
+// outlive the result.
+const PreparedRecords& prepared_of(const HarvestedPage& page, PreparedRecords& owned);
+
 // A record as the store holds it before the page is written.
 struct Existing {
   std::int64_t id = 0;

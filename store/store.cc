@@ -5,6 +5,7 @@
 #include <sqlite3.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <utility>
 
 #include "oai/datestamp.h"
@@ -44,29 +45,34 @@ int latest_version(const std::vector<Migration>& migrations) {
   return migrations.empty() ? 0 : migrations.back().version;
 }
 
-std::string count_key(const RecordQuery& query) {
-  return query.metadata_prefix + '\n' + query.source.value_or("\x01") + '\n' +
-         query.upstream_set.value_or("\x01") + '\n' + query.from + '\n' + query.until;
-}
-
 bool is_postgres_url(std::string_view name) {
   return name.rfind("postgresql://", 0) == 0 || name.rfind("postgres://", 0) == 0;
 }
 
-Store::Store(std::unique_ptr<Backend> backend, bool postgres)
-    : backend_(std::move(backend)), postgres_(postgres) {}
+bool is_missing_file(const std::string& name) {
+  return !is_postgres_url(name) && !std::filesystem::is_regular_file(name);
+}
+
+std::string resolve_store_name(const std::string& name, const std::string& folder) {
+  if (name.empty() || is_postgres_url(name) || std::filesystem::path(name).is_absolute()) {
+    return name;
+  }
+  return (std::filesystem::path(folder) / name).lexically_normal().string();
+}
+
+Store::Store(std::unique_ptr<Backend> backend) : backend_(std::move(backend)) {}
 Store::Store(Store&&) noexcept = default;
 Store& Store::operator=(Store&&) noexcept = default;
 Store::~Store() = default;
 
 Store Store::open(const std::string& name, const OpenOptions& options) {
-  if (is_postgres_url(name)) return Store(open_postgres(name, options), true);
-  return Store(open_sqlite(name, kMigrations, options), false);
+  if (is_postgres_url(name)) return Store(open_postgres(name, options));
+  return Store(open_sqlite(name, kMigrations, options));
 }
 
 Store Store::open(const std::string& path, const std::vector<Migration>& migrations,
                   const OpenOptions& options) {
-  return Store(open_sqlite(path, migrations, options), false);
+  return Store(open_sqlite(path, migrations, options));
 }
 
 int Store::schema_version() const { return backend_->schema_version(); }
@@ -110,8 +116,24 @@ void Store::quarantine(std::optional<std::int64_t> source_id, std::optional<std:
 }
 StoreStats Store::stats() const { return backend_->stats(); }
 
-void Store::begin_read() { backend_->begin_read(); }
-void Store::end_read() { backend_->end_read(); }
+Backend& backend_of(Store& store) { return *store.backend_; }
+
+ReadSnapshot::ReadSnapshot(Store& store) : store_(&store) { store.backend_->begin_read(); }
+
+ReadSnapshot::~ReadSnapshot() {
+  try {
+    end();
+  } catch (...) {
+    // Ending a read-only transaction fails only with its connection, which
+    // the next use reports.
+  }
+}
+
+void ReadSnapshot::end() {
+  if (store_ == nullptr) return;
+  Store* store = std::exchange(store_, nullptr);
+  store->backend_->end_read();
+}
 std::vector<ServedRecord> Store::list_records(const RecordQuery& query) const {
   return backend_->list_records(query);
 }
@@ -127,36 +149,12 @@ std::vector<std::string> Store::prefixes_of(std::string_view source,
                                             std::string_view upstream_identifier) const {
   return backend_->prefixes_of(source, upstream_identifier);
 }
-std::vector<FormatInfo> Store::formats() const { return backend_->formats(); }
+std::vector<MetadataFormat> Store::formats() const { return backend_->formats(); }
 std::optional<std::string> Store::earliest_datestamp() const {
   return backend_->earliest_datestamp();
 }
-std::vector<SourceEntry> Store::sources() const { return backend_->sources(); }
-std::vector<SetEntry> Store::sets() const { return backend_->sets(); }
+std::vector<Source> Store::sources() const { return backend_->sources(); }
+std::vector<SetInfo> Store::sets() const { return backend_->sets(); }
 std::string Store::setting(std::string_view key) const { return backend_->setting(key); }
-
-// ---- store/query.h ----------------------------------------------------------
-
-void search(Store& store, const SearchQuery& query,
-            const std::function<void(const SearchHit&)>& each) {
-  store.backend().search(query, each);
-}
-
-std::int64_t count(Store& store, const SearchQuery& query) {
-  return store.backend().count(query);
-}
-
-std::vector<HeldRecord> find_for_show(Store& store, std::string_view upstream_identifier,
-                                      const std::optional<std::string>& source) {
-  std::vector<HeldRecord> held;
-  for (const auto& [name, prefix] : store.backend().records_of_item(upstream_identifier, source)) {
-    if (auto record = store.get_record(name, upstream_identifier, prefix)) {
-      held.push_back({prefix, std::move(*record)});
-    }
-  }
-  return held;
-}
-
-std::vector<SourceStatus> source_status(Store& store) { return store.backend().source_status(); }
 
 }  // namespace store

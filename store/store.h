@@ -37,24 +37,36 @@ struct IdentifyFacts {
   std::string response_date;
 };
 
+// A repository the store harvests: our name for it, and what its Identify said.
 struct Source {
   std::int64_t id = 0;
-  std::string name;
-  std::string base_url;
-  std::optional<std::string> granularity;     // NULL until identified
-  std::optional<std::string> deleted_record;  // NULL until identified
+  std::string name;      // ours: also its set when the store is served
+  std::string base_url;  // as configured
+  std::string declared_base_url;  // Identify's baseURL; empty until identified
+  std::string repository_name;    // Identify's repositoryName; empty until identified
+  std::optional<std::string> granularity;     // absent until identified
+  std::optional<std::string> deleted_record;  // absent until identified
+
+  // Where the repository says it is: the declared base URL, else the configured one.
+  const std::string& upstream_base_url() const {
+    return declared_base_url.empty() ? base_url : declared_base_url;
+  }
 };
 
+// A metadata format: what ListMetadataFormats declared, or what the store serves.
 struct MetadataFormat {
   std::string metadata_prefix;
   std::string schema_url;
   std::string metadata_namespace;
 };
 
+// A set: what ListSets declared for a source (save_sets()), or one of the
+// sets the store serves (Store::sets()).
 struct SetInfo {
-  std::string set_spec;
+  std::string set_spec;      // upstream setSpec; in Store::sets(), empty for a source itself
   std::string set_name;
   std::string descriptions;  // raw XML of the setDescription contents, may be empty
+  std::string source;        // in Store::sets(): the source it belongs to; else unused
 };
 
 // Where an unfinished list stands: the next request is its resumption token.
@@ -172,30 +184,23 @@ struct RecordQuery {
   bool with_metadata = true;  // false for ListIdentifiers
 };
 
-struct FormatInfo {
-  std::string metadata_prefix;
-  std::string schema_url;
-  std::string metadata_namespace;
-};
-
-struct SetEntry {
-  std::string source;        // the source the set belongs to
-  std::string set_spec;      // upstream setSpec; empty for the source itself
-  std::string set_name;
-  std::string descriptions;  // raw XML, may be empty
-};
-
-struct SourceEntry {
-  std::string name;
-  std::string base_url;  // declared, else configured
-  std::string repository_name;
-};
-
 class Backend;  // a store engine (store/backend.h)
 
 // Whether a store's name is a PostgreSQL URL (postgresql:// or postgres://)
-// rather than a SQLite file path.
+// rather than a SQLite file path. For the store module and its tests: other
+// code asks what it needs to know (the functions below, HarvestLock,
+// supports_host_leases()) instead of which engine a store is.
 bool is_postgres_url(std::string_view name);
+
+// Whether `name` is a file path where there is no file (a store that
+// read-only use cannot open). A database URL is never missing here: its
+// database is checked when opened.
+bool is_missing_file(const std::string& name);
+
+// `name` as a configuration file in `folder` means it: a relative file path
+// is taken relative to that folder; an absolute path or a database URL
+// stays as it is.
+std::string resolve_store_name(const std::string& name, const std::string& folder);
 
 // A connection to one store. Not thread-safe: use one Store per thread
 // (SQLite's WAL, like PostgreSQL, lets one writer and many readers work at
@@ -215,9 +220,6 @@ class Store {
   // itself.
   static Store open(const std::string& path, const std::vector<Migration>& migrations,
                     const OpenOptions& options);
-
-  // Whether the store is a PostgreSQL database.
-  bool is_postgres() const { return postgres_; }
 
   Store(Store&&) noexcept;
   Store& operator=(Store&&) noexcept;
@@ -275,10 +277,8 @@ class Store {
 
   StoreStats stats() const;
 
-  // ---- Reading for the provider. Between begin_read() and end_read() every
-  // read sees one snapshot of the store, whatever harvests commit meanwhile.
-  void begin_read();
-  void end_read();
+  // ---- Reading for the provider. While a ReadSnapshot of the store lives,
+  // every read sees one snapshot, whatever harvests commit meanwhile.
 
   // The records of a page, in (datestamp, id) order.
   std::vector<ServedRecord> list_records(const RecordQuery& query) const;
@@ -293,22 +293,40 @@ class Store {
                                        std::string_view upstream_identifier) const;
   // Every format the store holds records in, with the schema and namespace
   // the first source offering it declared.
-  std::vector<FormatInfo> formats() const;
+  std::vector<MetadataFormat> formats() const;
   // The lowest of our datestamps, if the store holds any record.
   std::optional<std::string> earliest_datestamp() const;
-  std::vector<SourceEntry> sources() const;
+  // Every source, by name.
+  std::vector<Source> sources() const;
   // Every upstream set: declared by ListSets or met in a record's header.
-  std::vector<SetEntry> sets() const;
+  std::vector<SetInfo> sets() const;
   // A value of the settings table, or empty.
   std::string setting(std::string_view key) const;
 
-  // For the store module's own files; not for other modules.
-  Backend& backend() { return *backend_; }
+ private:
+  friend Backend& backend_of(Store& store);  // for the store module's own files (backend.h)
+  friend class ReadSnapshot;
+  explicit Store(std::unique_ptr<Backend> backend);
+  std::unique_ptr<Backend> backend_;  // the engine, its connection and statements
+};
+
+// Every read through `store` while this object lives sees one snapshot of
+// the store, whatever harvests commit meanwhile (a read transaction). Ends
+// it when destroyed, or at end(); one snapshot at a time a Store.
+class ReadSnapshot {
+ public:
+  // Throws StoreError when the snapshot cannot begin.
+  explicit ReadSnapshot(Store& store);
+  ReadSnapshot(const ReadSnapshot&) = delete;
+  ReadSnapshot& operator=(const ReadSnapshot&) = delete;
+  // Ends the snapshot unless end() did; never throws.
+  ~ReadSnapshot();
+  // Ends the snapshot now; throws StoreError when it cannot end cleanly.
+  // Calling it again does nothing.
+  void end();
 
  private:
-  Store(std::unique_ptr<Backend> backend, bool postgres);
-  std::unique_ptr<Backend> backend_;  // the engine, its connection and statements
-  bool postgres_ = false;
+  Store* store_;  // null once ended
 };
 
 }  // namespace store

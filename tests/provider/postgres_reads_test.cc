@@ -1,6 +1,6 @@
 // What the provider reads from the store, on both engines: keyset pages to
 // the end, counts, single records, formats, sets, the earliest datestamp,
-// and one snapshot between begin_read() and end_read(). The PostgreSQL
+// and one snapshot while a ReadSnapshot lives. The PostgreSQL
 // engine must give exactly what the SQLite one gives.
 #include <gtest/gtest.h>
 
@@ -17,7 +17,6 @@
 
 namespace {
 
-using store::FormatInfo;
 using store::HarvestedPage;
 using store::HarvestedRecord;
 using store::RecordQuery;
@@ -88,8 +87,8 @@ class ProviderReads : public ::testing::TestWithParam<Engine> {
                                 "http://www.openarchives.org/OAI/2.0/oai_dc/"},
                                {"marc21", "http://www.loc.gov/standards/marcxml/schema/MARC21slim.xsd",
                                 "http://www.loc.gov/MARC21/slim"}});
-    store.save_sets(demo_, {{"even", "Even items", "<oai_dc:dc>evens</oai_dc:dc>"},
-                            {"declared", "Declared but empty", ""}});
+    store.save_sets(demo_, {{"even", "Even items", "<oai_dc:dc>evens</oai_dc:dc>", ""},
+                            {"declared", "Declared but empty", "", ""}});
     other_ = store.upsert_source("other", "http://other.example.org/oai");
     demo_dc_ = store.open_list(demo_, "oai_dc").id;
     const auto run = store.begin_run(demo_);
@@ -272,10 +271,10 @@ TEST_P(ProviderReads, FormatsSourcesSetsAndSettings) {
   const auto sources = store_->sources();
   ASSERT_EQ(sources.size(), 2u);
   EXPECT_EQ(sources[0].name, "demo");
-  EXPECT_EQ(sources[0].base_url, "http://demo.example.org/oai");
+  EXPECT_EQ(sources[0].upstream_base_url(), "http://demo.example.org/oai");
   EXPECT_EQ(sources[0].repository_name, "Demo repository");
   EXPECT_EQ(sources[1].name, "other");
-  EXPECT_EQ(sources[1].base_url, "http://other.example.org/oai");
+  EXPECT_EQ(sources[1].upstream_base_url(), "http://other.example.org/oai");
   EXPECT_EQ(sources[1].repository_name, "");
 
   // Sets declared by ListSets and met in headers, by source then setSpec
@@ -324,12 +323,12 @@ TEST_P(ProviderReads, EarliestDatestampIsTheLeastOfOurs) {
   EXPECT_EQ(Store::open(name).earliest_datestamp(), std::nullopt);
 }
 
-TEST_P(ProviderReads, BeginReadHoldsOneSnapshotUntilEndRead) {
+TEST_P(ProviderReads, ReadSnapshotHoldsOneSnapshotUntilItEnds) {
   RecordQuery query;
   query.metadata_prefix = "oai_dc";
   query.source = "other";
   auto reader = Store::open(name_, store::OpenOptions{true});
-  reader.begin_read();
+  store::ReadSnapshot snapshot(reader);
   EXPECT_EQ(reader.count_records(query), 5);
   // Another connection commits a page meanwhile: a new record and a changed one.
   auto changed = record(500);
@@ -345,7 +344,7 @@ TEST_P(ProviderReads, BeginReadHoldsOneSnapshotUntilEndRead) {
   ASSERT_TRUE(before.has_value());
   EXPECT_EQ(before->metadata.find("changed"), std::string::npos);
   EXPECT_FALSE(reader.get_record("other", item(505), "oai_dc").has_value());
-  reader.end_read();
+  snapshot.end();
 
   EXPECT_EQ(reader.count_records(query), 6);
   EXPECT_EQ(reader.list_records(query).size(), 6u);

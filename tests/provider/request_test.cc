@@ -11,6 +11,8 @@ namespace provider {
 namespace {
 
 using namespace std::string_view_literals;
+using oai::OaiError;
+using oai::Verb;
 
 RawArguments parsed(std::string_view text) {
   const std::optional<RawArguments> arguments = parse_form(text);
@@ -148,27 +150,6 @@ TEST(ParseForm, RejectsInvalidUtf8_H3) {
   }
 }
 
-// ---------------------------------------------------------------- verbs
-
-TEST(Verb, NamesAreTheProtocolNames_V) {
-  EXPECT_EQ(to_string(Verb::kGetRecord), "GetRecord");
-  EXPECT_EQ(to_string(Verb::kIdentify), "Identify");
-  EXPECT_EQ(to_string(Verb::kListIdentifiers), "ListIdentifiers");
-  EXPECT_EQ(to_string(Verb::kListMetadataFormats), "ListMetadataFormats");
-  EXPECT_EQ(to_string(Verb::kListRecords), "ListRecords");
-  EXPECT_EQ(to_string(Verb::kListSets), "ListSets");
-}
-
-TEST(Verb, ParsesOnlyExactNames_H4) {
-  for (Verb verb : {Verb::kGetRecord, Verb::kIdentify, Verb::kListIdentifiers,
-                    Verb::kListMetadataFormats, Verb::kListRecords, Verb::kListSets}) {
-    EXPECT_EQ(parse_verb(to_string(verb)), verb);
-  }
-  for (const char* bad : {"", "identify", "IDENTIFY", "ListRecords ", " ListRecords", "List"}) {
-    EXPECT_EQ(parse_verb(bad), std::nullopt) << bad;
-  }
-}
-
 TEST(Arguments, MissingVerbIsBadVerb_H4) {
   expect_single_bad_verb("");
   expect_single_bad_verb("metadataPrefix=oai_dc");
@@ -280,7 +261,7 @@ TEST(ListRecords, AcceptsAllOptionalArguments_V_LR_1) {
     const OaiRequest request =
         accepted(std::string("verb=") + verb +
                  "&metadataPrefix=oai_dc&from=2024-01-01&until=2024-12-31&set=math:algebra");
-    EXPECT_EQ(request, (OaiRequest{*parse_verb(verb), std::nullopt, "oai_dc", "2024-01-01",
+    EXPECT_EQ(request, (OaiRequest{*oai::parse_verb(verb), std::nullopt, "oai_dc", "2024-01-01",
                                    "2024-12-31", "math:algebra", std::nullopt}));
   }
 }

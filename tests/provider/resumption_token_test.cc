@@ -9,8 +9,12 @@
 #include <string>
 #include <string_view>
 
+#include "provider/provider_error.h"
+
 namespace provider {
 namespace {
+
+using oai::Verb;
 
 constexpr std::int64_t kNow = 1'700'000'000;
 constexpr std::string_view kUrlSafe =
@@ -256,8 +260,8 @@ TEST_F(ResumptionTokenTest, RandomInputNeverDecodesOrThrows_R5) {
 }
 
 TEST(TokenCodec, KeyShorterThan16BytesIsRefused) {
-  EXPECT_THROW(TokenCodec(""), std::invalid_argument);
-  EXPECT_THROW(TokenCodec("0123456789abcde"), std::invalid_argument);
+  EXPECT_THROW(TokenCodec(""), ProviderError);
+  EXPECT_THROW(TokenCodec("0123456789abcde"), ProviderError);
   EXPECT_NO_THROW(TokenCodec("0123456789abcdef"));
   EXPECT_NO_THROW(TokenCodec(std::string(1000, '\xFF')));
 }

@@ -40,7 +40,6 @@ TEST_P(StoreEngineTest, MigrationsAreNumberedWithoutGaps) {
 
 TEST_P(StoreEngineTest, CreatesTheStoreAtTheNewestVersion) {
   EXPECT_EQ(Store::open(place_.name()).schema_version(), place_.newest_version());
-  EXPECT_EQ(Store::open(place_.name()).is_postgres(), GetParam() == Engine::kPostgres);
   // 32 random bytes, hex: the key that signs resumption tokens.
   const auto key = place_.probe()->value(
       "SELECT value FROM settings WHERE key = 'resumption_token_key'");

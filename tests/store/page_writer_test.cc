@@ -562,7 +562,7 @@ TEST_P(PageWriterTest, KeepsSourcesFormatsSetsAndRuns) {
   store_.save_formats(source_id_, {{"oai_dc", "a.xsd", "a"}, {"oai_dc", "b.xsd", "b"}});
   EXPECT_EQ(rows_of("SELECT metadata_prefix, schema_url, metadata_namespace FROM source_formats"),
             (std::vector<std::string>{"oai_dc|b.xsd|b"}));
-  store_.save_sets(source_id_, {{"a", "A", "<d/>"}, {"b", "B", ""}, {"a", "A2", ""}});
+  store_.save_sets(source_id_, {{"a", "A", "<d/>", ""}, {"b", "B", "", ""}, {"a", "A2", "", ""}});
   EXPECT_EQ(rows_of("SELECT set_spec, set_name, descriptions FROM sets ORDER BY set_spec"),
             (std::vector<std::string>{"a|A2|NULL", "b|B|NULL"}));
 

@@ -4,7 +4,8 @@
 // that PostgreSQL seeks on records_by_datestamp, never OFFSET.
 #include <algorithm>
 
-#include "store/postgres_backend.h"
+#include "store/portable_sql.h"
+#include "store/postgres/backend.h"
 
 namespace store {
 namespace {
@@ -33,29 +34,16 @@ namespace {
 }  // namespace
 
 ServedRecord read_served(const pg::Result& rows, int row) {
-  ServedRecord record;
-  record.id = rows.integer(row, 0);
-  record.source = rows.text(row, 1);
-  record.upstream_identifier = rows.text(row, 2);
-  record.datestamp = rows.text(row, 3);
-  record.deleted = rows.boolean(row, 4);
-  record.metadata = rows.text(row, 5);
-  record.about = rows.text(row, 6);
-  record.upstream_datestamp = rows.text(row, 7);
-  record.harvest_date = rows.text(row, 8);
-  record.upstream_base_url = rows.text(row, 9);
-  record.metadata_namespace = rows.text(row, 10);
-  record.set_specs = split_at(rows.text(row, 11), '\n');
-  return record;
+  return read_served_row(pg::RowReader{rows, row});
 }
 
 // One snapshot for the whole request: its pages, its count and its token
 // agree even while a harvest commits pages meanwhile.
 void PostgresBackend::begin_read() {
-  connection.exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+  connection_.exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
 }
 
-void PostgresBackend::end_read() { connection.exec("COMMIT"); }
+void PostgresBackend::end_read() { connection_.exec("COMMIT"); }
 
 std::vector<ServedRecord> PostgresBackend::list_records(const RecordQuery& query) {
   // The page starts after one (datestamp, id): the keyset position, or just
@@ -64,7 +52,7 @@ std::vector<ServedRecord> PostgresBackend::list_records(const RecordQuery& query
   // with records_by_datestamp's (metadata_prefix, datestamp, id) and stops
   // after the limit, at any depth.
   const bool first_page = query.after_datestamp < query.from;
-  auto rows = connection.run(
+  auto rows = connection_.run(
       "SELECT " PG_RECORD_COLUMNS("$9::boolean") PG_SERVED_FROM "WHERE " PG_FILTERS
       "AND r.datestamp >= $2 AND (r.datestamp, r.id) > ($6, $7::bigint) "
       "ORDER BY r.datestamp, r.id LIMIT $8::bigint",
@@ -85,20 +73,17 @@ std::vector<ServedRecord> PostgresBackend::list_records(const RecordQuery& query
 }
 
 std::int64_t PostgresBackend::count_records(const RecordQuery& query) {
-  const std::string snapshot = connection.run("SELECT pg_current_snapshot()::text").text(0, 0);
+  const std::string snapshot = connection_.run("SELECT pg_current_snapshot()::text").text(0, 0);
   const std::string key = count_key(query);
-  if (const auto cached = cached_counts.find(key);
-      cached != cached_counts.end() && cached->second.first == snapshot) {
-    return cached->second.second;
-  }
+  if (const auto cached = counts_.find(key, snapshot)) return *cached;
   // Without a source or set, records_by_datestamp alone answers (an index
   // only scan once vacuum has marked the pages visible).
   const bool whole = !query.source && !query.upstream_set;
-  auto rows = whole ? connection.run(
+  auto rows = whole ? connection_.run(
                           "SELECT count(*) FROM records r WHERE r.metadata_prefix = $1 "
                           "AND r.datestamp >= $2 AND r.datestamp <= $3",
                           pg::Params().add(query.metadata_prefix).add(query.from).add(query.until))
-                    : connection.run("SELECT count(*) FROM records r JOIN sources s "
+                    : connection_.run("SELECT count(*) FROM records r JOIN sources s "
                                      "ON s.id = r.source_id WHERE " PG_FILTERS
                                      "AND r.datestamp >= $2",
                                      pg::Params()
@@ -108,15 +93,14 @@ std::int64_t PostgresBackend::count_records(const RecordQuery& query) {
                                          .add(query.source)
                                          .add(query.upstream_set));
   const auto total = rows.integer(0, 0);
-  if (cached_counts.size() >= 256) cached_counts.clear();
-  cached_counts[key] = {snapshot, total};
+  counts_.remember(key, snapshot, total);
   return total;
 }
 
 std::optional<ServedRecord> PostgresBackend::get_record(std::string_view source,
                                                         std::string_view upstream_identifier,
                                                         std::string_view metadata_prefix) {
-  auto rows = connection.run(
+  auto rows = connection_.run(
       "SELECT " PG_RECORD_COLUMNS("true") PG_SERVED_FROM
       "WHERE s.name = $1 AND r.upstream_identifier = $2 AND r.metadata_prefix = $3",
       pg::Params().add(source).add(upstream_identifier).add(metadata_prefix));
@@ -126,7 +110,7 @@ std::optional<ServedRecord> PostgresBackend::get_record(std::string_view source,
 
 std::vector<std::string> PostgresBackend::prefixes_of(std::string_view source,
                                                       std::string_view upstream_identifier) {
-  auto rows = connection.run(
+  auto rows = connection_.run(
       "SELECT r.metadata_prefix FROM records r JOIN sources s ON s.id = r.source_id "
       "WHERE s.name = $1 AND r.upstream_identifier = $2 ORDER BY r.metadata_prefix",
       pg::Params().add(source).add(upstream_identifier));
@@ -135,15 +119,9 @@ std::vector<std::string> PostgresBackend::prefixes_of(std::string_view source,
   return prefixes;
 }
 
-std::vector<FormatInfo> PostgresBackend::formats() {
-  auto rows = connection.run(
-      "SELECT p.metadata_prefix, coalesce((SELECT f.schema_url FROM source_formats f "
-      "WHERE f.metadata_prefix = p.metadata_prefix ORDER BY f.source_id LIMIT 1), ''), "
-      "coalesce((SELECT f.metadata_namespace FROM source_formats f "
-      "WHERE f.metadata_prefix = p.metadata_prefix ORDER BY f.source_id LIMIT 1), '') "
-      // harvest_lists names every format records were harvested in, and is tiny.
-      "FROM (SELECT DISTINCT metadata_prefix FROM harvest_lists) p ORDER BY p.metadata_prefix");
-  std::vector<FormatInfo> formats;
+std::vector<MetadataFormat> PostgresBackend::formats() {
+  auto rows = connection_.run(portable_sql::kFormats);
+  std::vector<MetadataFormat> formats;
   for (int row = 0; row < rows.rows(); ++row) {
     formats.push_back({rows.text(row, 0), rows.text(row, 1), rows.text(row, 2)});
   }
@@ -153,7 +131,7 @@ std::vector<FormatInfo> PostgresBackend::formats() {
 std::optional<std::string> PostgresBackend::earliest_datestamp() {
   // min() over records_by_datestamp's second column is not one seek as in
   // SQLite: the least datestamp of each prefix, each the first of its range.
-  auto rows = connection.run(
+  auto rows = connection_.run(
       "WITH RECURSIVE prefixes(p) AS ("
       "(SELECT metadata_prefix FROM records ORDER BY metadata_prefix LIMIT 1) UNION ALL "
       "SELECT (SELECT r.metadata_prefix FROM records r WHERE r.metadata_prefix > prefixes.p "
@@ -163,35 +141,26 @@ std::optional<std::string> PostgresBackend::earliest_datestamp() {
   return rows.optional_text(0, 0);
 }
 
-std::vector<SourceEntry> PostgresBackend::sources() {
-  auto rows = connection.run(
-      "SELECT name, coalesce(nullif(declared_base_url, ''), base_url), "
-      "coalesce(repository_name, '') FROM sources ORDER BY name");
-  std::vector<SourceEntry> sources;
+std::vector<Source> PostgresBackend::sources() {
+  auto rows = connection_.run(portable_sql::kSources);
+  std::vector<Source> sources;
   for (int row = 0; row < rows.rows(); ++row) {
-    sources.push_back({rows.text(row, 0), rows.text(row, 1), rows.text(row, 2)});
+    sources.push_back(portable_sql::read_source_row(pg::RowReader{rows, row}));
   }
   return sources;
 }
 
-std::vector<SetEntry> PostgresBackend::sets() {
-  auto rows = connection.run(
-      "SELECT s.name, u.set_spec, coalesce(d.set_name, u.set_spec), coalesce(d.descriptions, '') "
-      "FROM (SELECT source_id, set_spec FROM sets UNION "
-      "      SELECT DISTINCT r.source_id, x.set_spec FROM record_sets x "
-      "      JOIN records r ON r.id = x.record_id) u "
-      "JOIN sources s ON s.id = u.source_id "
-      "LEFT JOIN sets d ON d.source_id = u.source_id AND d.set_spec = u.set_spec "
-      "ORDER BY s.name, u.set_spec");
-  std::vector<SetEntry> sets;
+std::vector<SetInfo> PostgresBackend::sets() {
+  auto rows = connection_.run(portable_sql::kSets);
+  std::vector<SetInfo> sets;
   for (int row = 0; row < rows.rows(); ++row) {
-    sets.push_back({rows.text(row, 0), rows.text(row, 1), rows.text(row, 2), rows.text(row, 3)});
+    sets.push_back(portable_sql::read_set_row(pg::RowReader{rows, row}));
   }
   return sets;
 }
 
 std::string PostgresBackend::setting(std::string_view key) {
-  auto rows = connection.run("SELECT value FROM settings WHERE key = $1", pg::Params().add(key));
+  auto rows = connection_.run(portable_sql::kSetting, pg::Params().add(key));
   return rows.rows() == 0 ? std::string() : rows.text(0, 0);
 }
 

@@ -1,4 +1,4 @@
-#include "store/postgres.h"
+#include "store/postgres/connection.h"
 
 #include <cstdlib>
 #include <utility>

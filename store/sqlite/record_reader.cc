@@ -3,7 +3,8 @@
 // records_by_datestamp, never OFFSET.
 #include <algorithm>
 
-#include "store/sqlite_backend.h"
+#include "store/portable_sql.h"
+#include "store/sqlite/backend.h"
 
 namespace store {
 namespace {
@@ -41,7 +42,7 @@ std::pair<std::int64_t, std::int64_t> store_version(SqliteBackend& impl) {
   pragma.step();
   const std::int64_t version = pragma.column_int(0);
   pragma.reset();
-  return {version, sqlite3_total_changes64(impl.connection.get())};
+  return {version, sqlite3_total_changes64(impl.connection().get())};
 }
 
 // Fills in the setSpecs of `records` (read with PAGE_COLUMNS) with one
@@ -89,20 +90,7 @@ void add_set_specs(SqliteBackend& impl, std::vector<ServedRecord>& records) {
 }  // namespace
 
 ServedRecord read_served(const sqlite::Statement& row) {
-  ServedRecord record;
-  record.id = row.column_int(0);
-  record.source = row.column_text(1);
-  record.upstream_identifier = row.column_text(2);
-  record.datestamp = row.column_text(3);
-  record.deleted = row.column_int(4) != 0;
-  record.metadata = row.column_text(5);
-  record.about = row.column_text(6);
-  record.upstream_datestamp = row.column_text(7);
-  record.harvest_date = row.column_text(8);
-  record.upstream_base_url = row.column_text(9);
-  record.metadata_namespace = row.column_text(10);
-  record.set_specs = split_at(row.column_text(11), '\n');
-  return record;
+  return read_served_row(sqlite::RowReader{row});
 }
 
 // Prepared once, like every statement here: parsing BEGIN and COMMIT anew
@@ -162,10 +150,7 @@ std::int64_t SqliteBackend::count_records(const RecordQuery& query) {
   // page is asked for far more often than the store changes.
   const std::int64_t version = store_version(*this).first;
   const std::string key = count_key(query);
-  if (const auto cached = cached_counts.find(key);
-      cached != cached_counts.end() && cached->second.first == version) {
-    return cached->second.second;
-  }
+  if (const auto cached = counts_.find(key, version)) return *cached;
   // Without a set, records_by_datestamp alone answers (a covering index
   // scan, 0.1 s for a million records); a set needs each record's row.
   const bool whole = !query.source && !query.upstream_set;
@@ -179,8 +164,7 @@ std::int64_t SqliteBackend::count_records(const RecordQuery& query) {
   count.step();
   const auto total = count.column_int(0);
   count.reset();
-  if (cached_counts.size() >= 256) cached_counts.clear();
-  cached_counts[key] = {version, total};
+  counts_.remember(key, version, total);
   return total;
 }
 
@@ -209,24 +193,18 @@ std::vector<std::string> SqliteBackend::prefixes_of(std::string_view source,
   return prefixes;
 }
 
-std::vector<FormatInfo> SqliteBackend::formats() {
+std::vector<MetadataFormat> SqliteBackend::formats() {
   // Asked for by every GetRecord and list request; changes about never.
   const auto version = store_version(*this);
-  if (cached_formats_version == version) return cached_formats;
-  auto& select = statement(
-      "SELECT p.metadata_prefix, coalesce((SELECT f.schema_url FROM source_formats f "
-      "WHERE f.metadata_prefix = p.metadata_prefix ORDER BY f.source_id LIMIT 1), ''), "
-      "coalesce((SELECT f.metadata_namespace FROM source_formats f "
-      "WHERE f.metadata_prefix = p.metadata_prefix ORDER BY f.source_id LIMIT 1), '') "
-      // harvest_lists names every format records were harvested in, and is tiny.
-      "FROM (SELECT DISTINCT metadata_prefix FROM harvest_lists) p ORDER BY p.metadata_prefix");
-  std::vector<FormatInfo> formats;
+  if (formats_version_ == version) return formats_;
+  auto& select = statement(portable_sql::kFormats);
+  std::vector<MetadataFormat> formats;
   while (select.step()) {
     formats.push_back({select.column_text(0), select.column_text(1), select.column_text(2)});
   }
   select.reset();
-  cached_formats = formats;
-  cached_formats_version = version;
+  formats_ = formats;
+  formats_version_ = version;
   return formats;
 }
 
@@ -238,38 +216,24 @@ std::optional<std::string> SqliteBackend::earliest_datestamp() {
   return earliest;
 }
 
-std::vector<SourceEntry> SqliteBackend::sources() {
-  auto& select = statement(
-      "SELECT name, coalesce(nullif(declared_base_url, ''), base_url), "
-      "coalesce(repository_name, '') FROM sources ORDER BY name");
-  std::vector<SourceEntry> sources;
-  while (select.step()) {
-    sources.push_back({select.column_text(0), select.column_text(1), select.column_text(2)});
-  }
+std::vector<Source> SqliteBackend::sources() {
+  auto& select = statement(portable_sql::kSources);
+  std::vector<Source> sources;
+  while (select.step()) sources.push_back(portable_sql::read_source_row(sqlite::RowReader{select}));
   select.reset();
   return sources;
 }
 
-std::vector<SetEntry> SqliteBackend::sets() {
-  auto& select = statement(
-      "SELECT s.name, u.set_spec, coalesce(d.set_name, u.set_spec), coalesce(d.descriptions, '') "
-      "FROM (SELECT source_id, set_spec FROM sets UNION "
-      "      SELECT DISTINCT r.source_id, x.set_spec FROM record_sets x "
-      "      JOIN records r ON r.id = x.record_id) u "
-      "JOIN sources s ON s.id = u.source_id "
-      "LEFT JOIN sets d ON d.source_id = u.source_id AND d.set_spec = u.set_spec "
-      "ORDER BY s.name, u.set_spec");
-  std::vector<SetEntry> sets;
-  while (select.step()) {
-    sets.push_back({select.column_text(0), select.column_text(1), select.column_text(2),
-                    select.column_text(3)});
-  }
+std::vector<SetInfo> SqliteBackend::sets() {
+  auto& select = statement(portable_sql::kSets);
+  std::vector<SetInfo> sets;
+  while (select.step()) sets.push_back(portable_sql::read_set_row(sqlite::RowReader{select}));
   select.reset();
   return sets;
 }
 
 std::string SqliteBackend::setting(std::string_view key) {
-  auto& select = statement("SELECT value FROM settings WHERE key = ?1");
+  auto& select = statement(portable_sql::kSetting);
   select.bind(1, key);
   std::string value;
   if (select.step()) value = select.column_text(0);

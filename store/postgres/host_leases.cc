@@ -3,9 +3,11 @@
 #include <utility>
 
 #include "store/backend.h"
-#include "store/postgres.h"
+#include "store/postgres/connection.h"
 
 namespace store {
+
+bool supports_host_leases(const std::string& name) { return is_postgres_url(name); }
 namespace {
 
 std::int64_t seconds(std::chrono::seconds value) { return value.count(); }
@@ -108,25 +110,6 @@ bool HostLeases::any_due(const std::vector<std::string>& names, std::chrono::sec
           "AND (w.finished_at IS NULL OR w.finished_at < now() - make_interval(secs => $2)))",
           pg::Params().array(names).add(seconds(revisit)))
       .boolean(0, 0);
-}
-
-namespace {
-// The advisory lock's key: any number no other program of the database uses.
-constexpr std::int64_t kHarvestLockKey = 0x6f61692d686172;  // "oai-har"
-}  // namespace
-
-PostgresHarvestLock::PostgresHarvestLock(std::unique_ptr<pg::Connection> connection)
-    : connection_(std::move(connection)) {}
-PostgresHarvestLock::~PostgresHarvestLock() = default;
-
-std::unique_ptr<PostgresHarvestLock> PostgresHarvestLock::try_acquire(const std::string& url,
-                                                                      bool shared) {
-  auto connection = std::make_unique<pg::Connection>(url);
-  const auto taken = connection->run(
-      shared ? "SELECT pg_try_advisory_lock_shared($1)" : "SELECT pg_try_advisory_lock($1)",
-      pg::Params().add(kHarvestLockKey));
-  if (!taken.boolean(0, 0)) return nullptr;
-  return std::unique_ptr<PostgresHarvestLock>(new PostgresHarvestLock(std::move(connection)));
 }
 
 }  // namespace store

@@ -5,7 +5,7 @@
 #include <unordered_map>
 
 #include "store/prepared_records.h"
-#include "store/sqlite_backend.h"
+#include "store/sqlite/backend.h"
 
 namespace store {
 namespace {
@@ -20,14 +20,8 @@ struct IndexedText {
 // Writes one page inside the transaction its caller holds.
 class PageWriter {
  public:
-  PageWriter(SqliteBackend& db, const HarvestedPage& page) : db_(db), page_(page) {
-    if (page.prepared && page.prepared->records.size() == page.records.size()) {
-      prepared_ = page.prepared.get();
-    } else {
-      owned_ = prepare(page.records);
-      prepared_ = &owned_;
-    }
-  }
+  PageWriter(SqliteBackend& db, const HarvestedPage& page)
+      : db_(db), page_(page), prepared_(&prepared_of(page, owned_)) {}
 
   PageCounts write() {
     read_list();
@@ -248,7 +242,7 @@ class PageWriter {
         .bind(5, counts_.deleted)
         .bind(6, counts_.unchanged)
         .run();
-    if (sqlite3_changes(db_.connection.get()) != 1) {
+    if (sqlite3_changes(db_.connection().get()) != 1) {
       throw StoreError("write_page: no harvest run " + std::to_string(page_.run_id));
     }
   }
@@ -269,7 +263,7 @@ class PageWriter {
 }  // namespace
 
 std::vector<PageCounts> SqliteBackend::write_pages(const std::vector<const HarvestedPage*>& pages) {
-  sqlite::Transaction transaction(connection);
+  sqlite::Transaction transaction(connection_);
   std::vector<PageCounts> counts;
   counts.reserve(pages.size());
   for (const HarvestedPage* page : pages) counts.push_back(PageWriter(*this, *page).write());

@@ -3,7 +3,8 @@
 #include <string>
 #include <utility>
 
-#include "store/postgres_backend.h"
+#include "store/portable_sql.h"
+#include "store/postgres/backend.h"
 
 namespace store {
 namespace {
@@ -94,10 +95,10 @@ std::unique_ptr<Backend> open_postgres(const std::string& url, const OpenOptions
   return std::make_unique<PostgresBackend>(std::move(connection));
 }
 
-int PostgresBackend::schema_version() { return stored_version(connection); }
+int PostgresBackend::schema_version() { return stored_version(connection_); }
 
 std::int64_t PostgresBackend::upsert_source(std::string_view name, std::string_view base_url) {
-  auto upserted = connection.run(
+  auto upserted = connection_.run(
       "INSERT INTO sources (name, base_url, created_at) VALUES ($1, $2, $3) "
       "ON CONFLICT (name) DO UPDATE SET base_url = excluded.base_url RETURNING id",
       pg::Params().add(name).add(base_url).add(now_datestamp()));
@@ -105,16 +106,13 @@ std::int64_t PostgresBackend::upsert_source(std::string_view name, std::string_v
 }
 
 std::optional<Source> PostgresBackend::find_source(std::string_view name) {
-  auto found = connection.run(
-      "SELECT id, name, base_url, granularity, deleted_record FROM sources WHERE name = $1",
-      pg::Params().add(name));
+  auto found = connection_.run(portable_sql::kFindSource, pg::Params().add(name));
   if (found.rows() == 0) return std::nullopt;
-  return Source{found.integer(0, 0), found.text(0, 1), found.text(0, 2),
-                found.optional_text(0, 3), found.optional_text(0, 4)};
+  return portable_sql::read_source_row(pg::RowReader{found, 0});
 }
 
 void PostgresBackend::save_identify(std::int64_t source_id, const IdentifyFacts& facts) {
-  connection.run(
+  connection_.run(
       "UPDATE sources SET repository_name = $2, declared_base_url = $3, "
       "protocol_version = $4, admin_emails = $5, earliest_datestamp = $6, "
       "deleted_record = $7, granularity = $8, compression = $9, identified_at = $10 "
@@ -136,10 +134,10 @@ void PostgresBackend::save_identify(std::int64_t source_id, const IdentifyFacts&
 // statement a row is fast enough. A name given twice keeps the last, as
 // SQLite's INSERT OR REPLACE does.
 void PostgresBackend::save_formats(std::int64_t source_id, const std::vector<MetadataFormat>& formats) {
-  pg::Transaction transaction(connection);
-  connection.run("DELETE FROM source_formats WHERE source_id = $1", pg::Params().add(source_id));
+  pg::Transaction transaction(connection_);
+  connection_.run("DELETE FROM source_formats WHERE source_id = $1", pg::Params().add(source_id));
   for (const auto& format : formats) {
-    connection.run(
+    connection_.run(
         "INSERT INTO source_formats (source_id, metadata_prefix, schema_url, metadata_namespace) "
         "VALUES ($1, $2, $3, $4) ON CONFLICT (source_id, metadata_prefix) DO UPDATE SET "
         "schema_url = excluded.schema_url, metadata_namespace = excluded.metadata_namespace",
@@ -153,10 +151,10 @@ void PostgresBackend::save_formats(std::int64_t source_id, const std::vector<Met
 }
 
 void PostgresBackend::save_sets(std::int64_t source_id, const std::vector<SetInfo>& sets) {
-  pg::Transaction transaction(connection);
-  connection.run("DELETE FROM sets WHERE source_id = $1", pg::Params().add(source_id));
+  pg::Transaction transaction(connection_);
+  connection_.run("DELETE FROM sets WHERE source_id = $1", pg::Params().add(source_id));
   for (const auto& set : sets) {
-    connection.run(
+    connection_.run(
         "INSERT INTO sets (source_id, set_spec, set_name, descriptions) "
         "VALUES ($1, $2, $3, NULLIF($4, '')) ON CONFLICT (source_id, set_spec) DO UPDATE SET "
         "set_name = excluded.set_name, descriptions = excluded.descriptions",
@@ -168,11 +166,11 @@ void PostgresBackend::save_sets(std::int64_t source_id, const std::vector<SetInf
 HarvestList PostgresBackend::open_list(std::int64_t source_id, std::string_view metadata_prefix,
                                        std::string_view set_spec) {
   const auto key = pg::Params().add(source_id).add(metadata_prefix).add(set_spec);
-  connection.run(
+  connection_.run(
       "INSERT INTO harvest_lists (source_id, metadata_prefix, set_spec) VALUES ($1, $2, $3) "
       "ON CONFLICT DO NOTHING",
       key);
-  auto found = connection.run(
+  auto found = connection_.run(
       "SELECT l.id, l.next_from, c.window_from, c.window_until, c.first_response_date, "
       "c.resumption_token, c.page_number, c.list_id IS NOT NULL "
       "FROM harvest_lists l LEFT JOIN checkpoints c ON c.list_id = l.id "
@@ -189,19 +187,19 @@ HarvestList PostgresBackend::open_list(std::int64_t source_id, std::string_view 
 }
 
 void PostgresBackend::drop_checkpoint(std::int64_t list_id) {
-  connection.run("DELETE FROM checkpoints WHERE list_id = $1", pg::Params().add(list_id));
+  connection_.run("DELETE FROM checkpoints WHERE list_id = $1", pg::Params().add(list_id));
 }
 
 void PostgresBackend::start_sweep(std::int64_t list_id) {
-  pg::Transaction transaction(connection);
-  connection.run("DELETE FROM sweeps WHERE list_id = $1", pg::Params().add(list_id));
-  connection.run("INSERT INTO sweeps (list_id, started_at) VALUES ($1, $2)",
+  pg::Transaction transaction(connection_);
+  connection_.run("DELETE FROM sweeps WHERE list_id = $1", pg::Params().add(list_id));
+  connection_.run("INSERT INTO sweeps (list_id, started_at) VALUES ($1, $2)",
                  pg::Params().add(list_id).add(now_datestamp()));
   transaction.commit();
 }
 
 std::int64_t PostgresBackend::begin_run(std::int64_t source_id) {
-  auto inserted = connection.run(
+  auto inserted = connection_.run(
       "INSERT INTO harvest_runs (source_id, started_at) VALUES ($1, $2) RETURNING id",
       pg::Params().add(source_id).add(now_datestamp()));
   return inserted.integer(0, 0);
@@ -212,7 +210,7 @@ void PostgresBackend::finish_run(std::int64_t run_id, RunResult result, std::str
   const char* result_text = result == RunResult::kOk       ? "ok"
                             : result == RunResult::kFailed ? "failed"
                                                            : "interrupted";
-  connection.run(
+  connection_.run(
       "UPDATE harvest_runs SET ended_at = $2, result = $3, error = NULLIF($4, ''), "
       "retries = $5 WHERE id = $1",
       pg::Params().add(run_id).add(now_datestamp()).add(result_text).add(error).add(retries));
@@ -229,14 +227,14 @@ void PostgresBackend::quarantine(std::optional<std::int64_t> source_id,
   if (byte_offset) params.add(*byte_offset); else params.add_null();
   // Bytes, not text: what failed may not even be UTF-8.
   params.bytes(raw);
-  connection.run(
+  connection_.run(
       "INSERT INTO quarantine (source_id, run_id, request_url, received_at, error, byte_offset, "
       "raw) VALUES ($1, $2, $3, $4, $5, $6, $7)",
       params);
 }
 
 StoreStats PostgresBackend::stats() {
-  auto counted = connection.run(
+  auto counted = connection_.run(
       "SELECT (SELECT count(*) FROM sources), (SELECT count(*) FROM records), "
       "(SELECT count(*) FROM records WHERE deleted)");
   return StoreStats{counted.integer(0, 0), counted.integer(0, 1), counted.integer(0, 2)};

@@ -3,7 +3,8 @@
 #include <string>
 #include <utility>
 
-#include "store/sqlite_backend.h"
+#include "store/portable_sql.h"
+#include "store/sqlite/backend.h"
 
 namespace store {
 namespace {
@@ -70,7 +71,7 @@ std::unique_ptr<Backend> open_sqlite(const std::string& path,
 }
 
 int SqliteBackend::schema_version() {
-  return static_cast<int>(connection.query_int("PRAGMA user_version"));
+  return static_cast<int>(connection_.query_int("PRAGMA user_version"));
 }
 
 std::int64_t SqliteBackend::upsert_source(std::string_view name, std::string_view base_url) {
@@ -85,14 +86,10 @@ std::int64_t SqliteBackend::upsert_source(std::string_view name, std::string_vie
 }
 
 std::optional<Source> SqliteBackend::find_source(std::string_view name) {
-  auto& select = statement(
-      "SELECT id, name, base_url, granularity, deleted_record FROM sources WHERE name = ?1");
+  auto& select = statement(portable_sql::kFindSource);
   select.bind(1, name);
   std::optional<Source> source;
-  if (select.step()) {
-    source = Source{select.column_int(0), select.column_text(1), select.column_text(2),
-                    select.column_optional_text(3), select.column_optional_text(4)};
-  }
+  if (select.step()) source = portable_sql::read_source_row(sqlite::RowReader{select});
   select.reset();
   return source;
 }
@@ -117,7 +114,7 @@ void SqliteBackend::save_identify(std::int64_t source_id, const IdentifyFacts& f
 }
 
 void SqliteBackend::save_formats(std::int64_t source_id, const std::vector<MetadataFormat>& formats) {
-  sqlite::Transaction transaction(connection);
+  sqlite::Transaction transaction(connection_);
   statement("DELETE FROM source_formats WHERE source_id = ?1").bind(1, source_id).run();
   auto& insert = statement(
       "INSERT OR REPLACE INTO source_formats "
@@ -133,7 +130,7 @@ void SqliteBackend::save_formats(std::int64_t source_id, const std::vector<Metad
 }
 
 void SqliteBackend::save_sets(std::int64_t source_id, const std::vector<SetInfo>& sets) {
-  sqlite::Transaction transaction(connection);
+  sqlite::Transaction transaction(connection_);
   statement("DELETE FROM sets WHERE source_id = ?1").bind(1, source_id).run();
   auto& insert = statement(
       "INSERT OR REPLACE INTO sets (source_id, set_spec, set_name, descriptions) "
@@ -177,7 +174,7 @@ void SqliteBackend::drop_checkpoint(std::int64_t list_id) {
 }
 
 void SqliteBackend::start_sweep(std::int64_t list_id) {
-  sqlite::Transaction transaction(connection);
+  sqlite::Transaction transaction(connection_);
   statement("DELETE FROM sweeps WHERE list_id = ?1").bind(1, list_id).run();
   statement("INSERT INTO sweeps (list_id, started_at) VALUES (?1, ?2)")
       .bind(1, list_id)

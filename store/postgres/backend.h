@@ -1,23 +1,26 @@
-// The SQLite engine of the store: one file, WAL mode (the embedded default).
-// Its operations are defined in sqlite_store.cc, page_writer.cc,
-// record_reader.cc and query.cc.
-#ifndef STORE_SQLITE_BACKEND_H_
-#define STORE_SQLITE_BACKEND_H_
+// The PostgreSQL engine of the store: one database, for stores larger than
+// one machine's disk or shared by harvest workers and serve processes on
+// many machines (docs/scaling.md). Its operations are defined in store.cc
+// (opening, migrations, sources, lists, runs), page_writer.cc,
+// record_reader.cc (what the provider reads) and query.cc (`oaipmh query`,
+// show, status). Known only to the store module.
+#ifndef STORE_POSTGRES_BACKEND_H_
+#define STORE_POSTGRES_BACKEND_H_
 
+#include <cstdint>
 #include <string>
-#include <unordered_map>
 #include <utility>
 #include <vector>
 
 #include "store/backend.h"
-#include "store/sqlite.h"
-#include "store/store.h"
+#include "store/count_cache.h"
+#include "store/postgres/connection.h"
 
 namespace store {
 
-class SqliteBackend final : public Backend {
+class PostgresBackend final : public Backend {
  public:
-  explicit SqliteBackend(sqlite::Connection c) : connection(std::move(c)) {}
+  explicit PostgresBackend(pg::Connection connection) : connection_(std::move(connection)) {}
 
   int schema_version() override;
   std::int64_t upsert_source(std::string_view name, std::string_view base_url) override;
@@ -47,10 +50,10 @@ class SqliteBackend final : public Backend {
                                          std::string_view metadata_prefix) override;
   std::vector<std::string> prefixes_of(std::string_view source,
                                        std::string_view upstream_identifier) override;
-  std::vector<FormatInfo> formats() override;
+  std::vector<MetadataFormat> formats() override;
   std::optional<std::string> earliest_datestamp() override;
-  std::vector<SourceEntry> sources() override;
-  std::vector<SetEntry> sets() override;
+  std::vector<Source> sources() override;
+  std::vector<SetInfo> sets() override;
   std::string setting(std::string_view key) override;
 
   void search(const SearchQuery& query,
@@ -60,36 +63,22 @@ class SqliteBackend final : public Backend {
       std::string_view upstream_identifier, const std::optional<std::string>& source) override;
   std::vector<SourceStatus> source_status() override;
 
-  // The statement for `sql`, prepared on first use and kept for reuse; reset
-  // and without bindings. `sql` must be a string literal: statements are
-  // found by its address, which costs nothing per call.
-  sqlite::Statement& statement(const char* sql) {
-    auto found = statements.find(sql);
-    if (found == statements.end()) {
-      found = statements.emplace(sql, sqlite::Statement(connection.get(), sql)).first;
-    } else {
-      found->second.reset();  // a failed use may have left it mid-step
-    }
-    return found->second;
-  }
+  // The engine's own parts (the page writer) reach the connection through this.
+  pg::Connection& connection() { return connection_; }
 
-  sqlite::Connection connection;
-  std::unordered_map<const char*, sqlite::Statement> statements;  // by SQL literal
-  // count_records() results, by query, with the PRAGMA data_version they
-  // were counted at: valid until another connection commits.
-  std::unordered_map<std::string, std::pair<std::int64_t, std::int64_t>> cached_counts;
-  // formats(), as of the (PRAGMA data_version, sqlite3_total_changes64) it
-  // was read at: valid until any connection, this one included, commits.
-  std::pair<std::int64_t, std::int64_t> cached_formats_version{-1, -1};
-  std::vector<FormatInfo> cached_formats;
+ private:
+  pg::Connection connection_;
+  // count_records() results, by the snapshot they were counted in
+  // (pg_current_snapshot()): two equal snapshots see the same rows, so a
+  // count is valid until some transaction commits. Counting 10,000,000
+  // records takes seconds; a list's first page asks for it.
+  CountCache<std::string> counts_;
 };
 
-// A served record from a row whose columns are: id, source name, upstream
-// identifier, datestamp, deleted, metadata, about, upstream datestamp,
-// harvest date, upstream base URL, format namespace, and the setSpecs joined
-// by newlines.
-ServedRecord read_served(const sqlite::Statement& row);
+// A served record from row `row` of `rows`, whose columns are ServedColumn's
+// (backend.h).
+ServedRecord read_served(const pg::Result& rows, int row);
 
 }  // namespace store
 
-#endif  // STORE_SQLITE_BACKEND_H_
+#endif  // STORE_POSTGRES_BACKEND_H_

@@ -1,4 +1,4 @@
-#include "store/sqlite.h"
+#include "store/sqlite/connection.h"
 
 #include <mutex>
 #include <string>

@@ -1,7 +1,7 @@
 // A thin RAII layer over libpq, internal to the store module. Every failure
 // throws store::StoreError carrying PostgreSQL's message.
-#ifndef STORE_POSTGRES_H_
-#define STORE_POSTGRES_H_
+#ifndef STORE_POSTGRES_CONNECTION_H_
+#define STORE_POSTGRES_CONNECTION_H_
 
 #include <libpq-fe.h>
 
@@ -136,6 +136,19 @@ class Result {
   PGresult* result_ = nullptr;  // owned
 };
 
+// One row of a result, read by column with the accessor names the store's
+// shared row readers use (read_served_row(), ...).
+struct RowReader {
+  const Result& rows;
+  int row;
+  std::int64_t integer(int column) const { return rows.integer(row, column); }
+  std::string text(int column) const { return rows.text(row, column); }  // '' for NULL
+  std::optional<std::string> optional_text(int column) const {
+    return rows.optional_text(row, column);
+  }
+  bool flag(int column) const { return rows.boolean(row, column); }
+};
+
 // One connection. Movable, not copyable; closes on destruction.
 class Connection {
  public:
@@ -183,4 +196,4 @@ class Transaction {
 
 }  // namespace store::pg
 
-#endif  // STORE_POSTGRES_H_
+#endif  // STORE_POSTGRES_CONNECTION_H_

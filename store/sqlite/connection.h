@@ -1,7 +1,7 @@
 // A thin RAII layer over the SQLite C API, internal to the store module.
 // Every failure throws store::StoreError carrying SQLite's message.
-#ifndef STORE_SQLITE_H_
-#define STORE_SQLITE_H_
+#ifndef STORE_SQLITE_CONNECTION_H_
+#define STORE_SQLITE_CONNECTION_H_
 
 #include <sqlite3.h>
 
@@ -69,6 +69,18 @@ class Statement {
   sqlite3* db_ = nullptr;         // not owned, for error messages
 };
 
+// The current row of a stepped statement, read by column with the accessor
+// names the store's shared row readers use (read_served_row(), ...).
+struct RowReader {
+  const Statement& row;
+  std::int64_t integer(int column) const { return row.column_int(column); }
+  std::string text(int column) const { return row.column_text(column); }  // '' for NULL
+  std::optional<std::string> optional_text(int column) const {
+    return row.column_optional_text(column);
+  }
+  bool flag(int column) const { return row.column_int(column) != 0; }
+};
+
 // BEGIN IMMEDIATE ... COMMIT; rolls back on destruction unless committed.
 class Transaction {
  public:
@@ -85,4 +97,4 @@ class Transaction {
 
 }  // namespace store::sqlite
 
-#endif  // STORE_SQLITE_H_
+#endif  // STORE_SQLITE_CONNECTION_H_

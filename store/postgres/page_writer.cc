@@ -11,7 +11,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include "store/postgres_backend.h"
+#include "store/postgres/backend.h"
 #include "store/prepared_records.h"
 
 namespace store {
@@ -63,14 +63,8 @@ struct ChangedRecords {
 // Writes one page inside the transaction its caller holds.
 class PageWriter {
  public:
-  PageWriter(PostgresBackend& db, const HarvestedPage& page) : db_(db), page_(page) {
-    if (page.prepared && page.prepared->records.size() == page.records.size()) {
-      prepared_ = page.prepared.get();
-    } else {
-      owned_ = prepare(page.records);
-      prepared_ = &owned_;
-    }
-  }
+  PageWriter(PostgresBackend& db, const HarvestedPage& page)
+      : db_(db), page_(page), prepared_(&prepared_of(page, owned_)) {}
 
   PageCounts write() {
     read_list();
@@ -91,7 +85,7 @@ class PageWriter {
   }
 
  private:
-  pg::Connection& connection() { return db_.connection; }
+  pg::Connection& connection() { return db_.connection(); }
 
   void read_list() {
     auto list = connection().run(
@@ -335,7 +329,7 @@ class PageWriter {
 }  // namespace
 
 std::vector<PageCounts> PostgresBackend::write_pages(const std::vector<const HarvestedPage*>& pages) {
-  pg::Transaction transaction(connection);
+  pg::Transaction transaction(connection_);
   std::vector<PageCounts> counts;
   counts.reserve(pages.size());
   for (const HarvestedPage* page : pages) counts.push_back(PageWriter(*this, *page).write());

@@ -1,25 +1,26 @@
-// The PostgreSQL engine of the store: one database, for stores larger than
-// one machine's disk or shared by harvest workers and serve processes on
-// many machines (docs/scaling.md). Its operations are defined in
-// postgres_store.cc (opening, migrations, sources, lists, runs),
-// postgres_page_writer.cc (pages), postgres_record_reader.cc (what the
-// provider reads) and postgres_query.cc (`oaipmh query`, show, status).
-#ifndef STORE_POSTGRES_BACKEND_H_
-#define STORE_POSTGRES_BACKEND_H_
+// The SQLite engine of the store: one file, WAL mode (the embedded default).
+// Its operations are defined in store.cc (opening, migrations, sources,
+// lists, runs), page_writer.cc, record_reader.cc (what the provider reads)
+// and query.cc (`oaipmh query`, show, status). Known only to the store module.
+#ifndef STORE_SQLITE_BACKEND_H_
+#define STORE_SQLITE_BACKEND_H_
 
+#include <cstdint>
 #include <string>
 #include <unordered_map>
 #include <utility>
 #include <vector>
 
 #include "store/backend.h"
-#include "store/postgres.h"
+#include "store/count_cache.h"
+#include "store/sqlite/connection.h"
+#include "store/store.h"
 
 namespace store {
 
-class PostgresBackend final : public Backend {
+class SqliteBackend final : public Backend {
  public:
-  explicit PostgresBackend(pg::Connection c) : connection(std::move(c)) {}
+  explicit SqliteBackend(sqlite::Connection connection) : connection_(std::move(connection)) {}
 
   int schema_version() override;
   std::int64_t upsert_source(std::string_view name, std::string_view base_url) override;
@@ -49,10 +50,10 @@ class PostgresBackend final : public Backend {
                                          std::string_view metadata_prefix) override;
   std::vector<std::string> prefixes_of(std::string_view source,
                                        std::string_view upstream_identifier) override;
-  std::vector<FormatInfo> formats() override;
+  std::vector<MetadataFormat> formats() override;
   std::optional<std::string> earliest_datestamp() override;
-  std::vector<SourceEntry> sources() override;
-  std::vector<SetEntry> sets() override;
+  std::vector<Source> sources() override;
+  std::vector<SetInfo> sets() override;
   std::string setting(std::string_view key) override;
 
   void search(const SearchQuery& query,
@@ -62,20 +63,38 @@ class PostgresBackend final : public Backend {
       std::string_view upstream_identifier, const std::optional<std::string>& source) override;
   std::vector<SourceStatus> source_status() override;
 
-  pg::Connection connection;
-  // count_records() results, by query, with the snapshot they were counted
-  // in (pg_current_snapshot()): two equal snapshots see the same rows, so a
-  // count is valid until some transaction commits. Counting 10,000,000
-  // records takes seconds; a list's first page asks for it.
-  std::unordered_map<std::string, std::pair<std::string, std::int64_t>> cached_counts;
+  // The engine's own parts (the page writer, the readers) reach the
+  // connection through these.
+  sqlite::Connection& connection() { return connection_; }
+
+  // The statement for `sql`, prepared on first use and kept for reuse; reset
+  // and without bindings. `sql` must be a string literal: statements are
+  // found by its address, which costs nothing per call.
+  sqlite::Statement& statement(const char* sql) {
+    auto found = statements_.find(sql);
+    if (found == statements_.end()) {
+      found = statements_.emplace(sql, sqlite::Statement(connection_.get(), sql)).first;
+    } else {
+      found->second.reset();  // a failed use may have left it mid-step
+    }
+    return found->second;
+  }
+
+ private:
+  sqlite::Connection connection_;
+  std::unordered_map<const char*, sqlite::Statement> statements_;  // by SQL literal
+  // count_records() results, at the PRAGMA data_version they were counted
+  // at: valid until another connection commits.
+  CountCache<std::int64_t> counts_;
+  // formats(), as of the (PRAGMA data_version, sqlite3_total_changes64) it
+  // was read at: valid until any connection, this one included, commits.
+  std::pair<std::int64_t, std::int64_t> formats_version_{-1, -1};
+  std::vector<MetadataFormat> formats_;
 };
 
-// A served record from a row whose columns are: id, source name, upstream
-// identifier, datestamp, deleted, metadata, about, upstream datestamp,
-// harvest date, upstream base URL, format namespace, and the setSpecs joined
-// by newlines.
-ServedRecord read_served(const pg::Result& rows, int row);
+// A served record from a row whose columns are ServedColumn's (backend.h).
+ServedRecord read_served(const sqlite::Statement& row);
 
 }  // namespace store
 
-#endif  // STORE_POSTGRES_BACKEND_H_
+#endif  // STORE_SQLITE_BACKEND_H_
