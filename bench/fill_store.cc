@@ -50,8 +50,10 @@ int main(int argc, char** argv) {
       harvested.run_id = run;
       harvested.response_date = response.response_date;
       harvested.records = std::move(response.records);
-      if (last) harvested.next_from = response.response_date;
-      else harvested.continue_at = store::Checkpoint{{}, {}, response.response_date, "next", 1};
+      if (last)
+        harvested.next_from = response.response_date;
+      else
+        harvested.continue_at = store::Checkpoint{{}, {}, response.response_date, "next", 1};
       store.write_page(harvested);
       write_seconds +=
           std::chrono::duration<double>(std::chrono::steady_clock::now() - write_start).count();
@@ -59,9 +61,10 @@ int main(int argc, char** argv) {
     store.finish_run(run, store::RunResult::kOk);
     const double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    std::printf("%llu records, %.1f MB of XML, %.2f s, %.0f records/s (reading %.2f s, writing %.2f s)\n",
-                static_cast<unsigned long long>(records), static_cast<double>(bytes) / 1e6, seconds,
-                static_cast<double>(records) / seconds, read_seconds, write_seconds);
+    std::printf(
+        "%llu records, %.1f MB of XML, %.2f s, %.0f records/s (reading %.2f s, writing %.2f s)\n",
+        static_cast<unsigned long long>(records), static_cast<double>(bytes) / 1e6, seconds,
+        static_cast<double>(records) / seconds, read_seconds, write_seconds);
   } catch (const std::exception& error) {
     std::fprintf(stderr, "fill_store: %s\n", error.what());
     return 1;

@@ -44,18 +44,20 @@ constexpr std::array<const char*, 24> kWords = {
     "language",  "culture", "agriculture", "security", "transport", "governance"};
 constexpr std::array<const char*, 8> kForeign = {
     "Кыргызстан", "водные ресурсы", "Ελλάδα", "νερό", "日本語の研究", "水資源", "Øresund", "Ça va"};
-constexpr std::array<const char*, 10> kSurnames = {"Asanova", "Müller", "Dupont", "Ivanov",
-                                                   "Tanaka",  "García", "O'Brien", "Kowalski",
+constexpr std::array<const char*, 10> kSurnames = {"Asanova", "Müller",      "Dupont",  "Ivanov",
+                                                   "Tanaka",  "García",      "O'Brien", "Kowalski",
                                                    "Nguyen",  "Papadopoulos"};
 constexpr std::array<const char*, 8> kGiven = {"Aida", "Jonas", "Claire", "Pavel",
-                                               "Yuki", "Lucía", "Seán", "Eleni"};
+                                               "Yuki", "Lucía", "Seán",   "Eleni"};
 
 // Half the words from the small common vocabulary, half from the long tail.
 void append_words(std::string& out, Random& random, int count) {
   for (int i = 0; i < count; ++i) {
     if (i > 0) out += ' ';
-    if (random.below(2) == 0) out += kWords[random.below(kWords.size())];
-    else out += vocabulary_word(zipf_rank(random));
+    if (random.below(2) == 0)
+      out += kWords[random.below(kWords.size())];
+    else
+      out += vocabulary_word(zipf_rank(random));
   }
 }
 
@@ -77,20 +79,23 @@ std::string sentence(Random& random, int words) {
 }
 
 void append_payload(std::string& out, std::uint64_t n, Random& random) {
-  out += "<metadata><oai_dc:dc xmlns:oai_dc=\"http://www.openarchives.org/OAI/2.0/oai_dc/\" "
-         "xmlns:dc=\"http://purl.org/dc/elements/1.1/\" "
-         "xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" "
-         "xsi:schemaLocation=\"http://www.openarchives.org/OAI/2.0/oai_dc/ "
-         "http://www.openarchives.org/OAI/2.0/oai_dc.xsd\">";
+  out +=
+      "<metadata><oai_dc:dc xmlns:oai_dc=\"http://www.openarchives.org/OAI/2.0/oai_dc/\" "
+      "xmlns:dc=\"http://purl.org/dc/elements/1.1/\" "
+      "xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" "
+      "xsi:schemaLocation=\"http://www.openarchives.org/OAI/2.0/oai_dc/ "
+      "http://www.openarchives.org/OAI/2.0/oai_dc.xsd\">";
   element(out, "title", sentence(random, 6) + " &amp; " + kForeign[random.below(kForeign.size())]);
   const std::size_t creators = 1 + random.below(3);
   for (std::size_t i = 0; i < creators; ++i) {
-    element(out, "creator", std::string(kSurnames[random.below(kSurnames.size())]) + ", " +
-                                kGiven[random.below(kGiven.size())]);
+    element(out, "creator",
+            std::string(kSurnames[random.below(kSurnames.size())]) + ", " +
+                kGiven[random.below(kGiven.size())]);
   }
   for (int i = 0; i < 3; ++i) element(out, "subject", kWords[random.below(kWords.size())]);
-  element(out, "description", sentence(random, 35) + ". Values &lt; 5 % were excluded; " +
-                                  kForeign[random.below(kForeign.size())] + ".");
+  element(out, "description",
+          sentence(random, 35) + ". Values &lt; 5 % were excluded; " +
+              kForeign[random.below(kForeign.size())] + ".");
   element(out, "description", sentence(random, 20) + ".");
   element(out, "publisher", "Institute of " + sentence(random, 2));
   element(out, "date", std::to_string(1990 + n % 35) + "-0" + std::to_string(1 + n % 9) + "-15");

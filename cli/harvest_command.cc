@@ -4,10 +4,10 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
-#include <limits>
-#include <optional>
 #include <cstdio>
+#include <limits>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -16,9 +16,9 @@
 #include "cli/progress_display.h"
 #include "harvester/harvest_run.h"
 #include "harvester/harvest_worker.h"
+#include "oai/datestamp.h"
 #include "store/harvest_lock.h"
 #include "store/host_leases.h"
-#include "oai/datestamp.h"
 
 namespace cli {
 namespace {
@@ -36,7 +36,7 @@ struct SourceOverrides {
   std::optional<long> request_timeout;     // seconds
   std::optional<int> max_response_mb;
   std::optional<int> max_attempts;
-  std::optional<double> max_retry_wait;    // seconds
+  std::optional<double> max_retry_wait;  // seconds
   std::optional<std::int64_t> max_pages;
   bool ignore_declared_base_url = false;
 
@@ -49,7 +49,8 @@ struct SourceOverrides {
     }
     if (connect_timeout) source.http.connect_timeout_seconds = *connect_timeout;
     if (request_timeout) source.http.total_timeout_seconds = *request_timeout;
-    if (max_response_mb) source.http.max_response_bytes = static_cast<std::uint64_t>(*max_response_mb) << 20;
+    if (max_response_mb)
+      source.http.max_response_bytes = static_cast<std::uint64_t>(*max_response_mb) << 20;
     if (max_attempts) source.retry.max_attempts = *max_attempts;
     if (max_retry_wait) source.retry.max_delay_seconds = *max_retry_wait;
     if (max_pages) source.max_pages = *max_pages;
@@ -236,52 +237,54 @@ int run_harvest(HarvestOptions& options) {
 void add_source_overrides(CLI::App& command, SourceOverrides& overrides) {
   command
       .add_option("--contact", overrides.contact,
-                   "E-mail address the repositories can write to, sent as From (HV-10; "
-                   "[harvest] contact)")
+                  "E-mail address the repositories can write to, sent as From (HV-10; "
+                  "[harvest] contact)")
       ->type_name("EMAIL")
       ->check([](const std::string& value) {
-        return is_contact_address(value) ? std::string()
-                                         : std::string("an e-mail address such as harvest@example.org");
+        return is_contact_address(value)
+                   ? std::string()
+                   : std::string("an e-mail address such as harvest@example.org");
       });
   command.add_option("--user-agent", overrides.user_agent,
-                      "The User-Agent header (default: oaipmh/" OAIPMH_VERSION ")");
+                     "The User-Agent header (default: oaipmh/" OAIPMH_VERSION ")");
   command
       .add_option("--politeness-delay", overrides.politeness_delay,
-                   "Seconds between two requests to one source (default: 1)")
+                  "Seconds between two requests to one source (default: 1)")
       ->type_name("SECONDS")
       ->check(CLI::Range(0.0, 1e9).description(""));
   command
       .add_option("--connect-timeout", overrides.connect_timeout,
-                   "Seconds to connect (default: 30)")
+                  "Seconds to connect (default: 30)")
       ->type_name("SECONDS")
       ->check(CLI::Range(1L, 1'000'000'000L).description(""));
   command
       .add_option("--request-timeout", overrides.request_timeout,
-                   "Seconds one request may take in all (default: 900)")
+                  "Seconds one request may take in all (default: 900)")
       ->type_name("SECONDS")
       ->check(CLI::Range(1L, 1'000'000'000L).description(""));
   command
       .add_option("--max-response-mb", overrides.max_response_mb,
-                   "Largest response accepted, MiB after decompression (default: 64)")
+                  "Largest response accepted, MiB after decompression (default: 64)")
       ->type_name("MIB")
       ->check(CLI::Range(1, 2047).description(""));
   command
       .add_option("--max-attempts", overrides.max_attempts,
-                   "Tries of one request after network errors, 429 and 5xx (default: 6)")
+                  "Tries of one request after network errors, 429 and 5xx (default: 6)")
       ->type_name("N")
       ->check(CLI::Range(1, 1000).description(""));
   command
       .add_option("--max-retry-wait", overrides.max_retry_wait,
-                   "Longest wait before a retry, Retry-After included, in seconds (default: 600)")
+                  "Longest wait before a retry, Retry-After included, in seconds (default: 600)")
       ->type_name("SECONDS")
       ->check(CLI::Range(0.0, 1e9).description(""));
   command
       .add_option("--max-pages", overrides.max_pages,
-                   "Pages in one list before it is stopped as a loop (default: 1000000)")
+                  "Pages in one list before it is stopped as a loop (default: 1000000)")
       ->type_name("N")
-      ->check(CLI::Range(std::int64_t{1}, std::numeric_limits<std::int64_t>::max()).description(""));
+      ->check(
+          CLI::Range(std::int64_t{1}, std::numeric_limits<std::int64_t>::max()).description(""));
   command.add_flag("--ignore-declared-base-url", overrides.ignore_declared_base_url,
-                    "Send every request to the URL given, not to the baseURL Identify declares");
+                   "Send every request to the URL given, not to the baseURL Identify declares");
 }
 
 }  // namespace

@@ -18,7 +18,8 @@ void ProgressDisplay::log(const std::string& line) {
 
 void ProgressDisplay::update(const harvester::Progress& progress) {
   if (!live_) return;
-  const double rate = progress.seconds > 0 ? static_cast<double>(progress.records) / progress.seconds : 0;
+  const double rate =
+      progress.seconds > 0 ? static_cast<double>(progress.records) / progress.seconds : 0;
   char line[512];
   std::snprintf(line, sizeof line, "%s: %lld records, %lld pages, %.0f records/s, %s %s",
                 progress.source.c_str(), static_cast<long long>(progress.records),

@@ -188,10 +188,10 @@ int run_serve(ServeOptions& options) {
   provider_settings.base_url = settings.base_url.empty()
                                    ? "http://" + host + ":" + std::to_string(server.port()) + "/oai"
                                    : settings.base_url;
-  site.start(std::make_unique<provider::OaiHandler>(
-                 provider_settings, codec,
-                 [] { return static_cast<std::int64_t>(std::time(nullptr)); }),
-             [&server] { return server.in_flight(); });
+  site.start(
+      std::make_unique<provider::OaiHandler>(
+          provider_settings, codec, [] { return static_cast<std::int64_t>(std::time(nullptr)); }),
+      [&server] { return server.in_flight(); });
   if (site.counts_metrics()) {
     server.set_exchange_observer([&site](const auto& exchange) { site.observe(exchange); });
   }

@@ -37,7 +37,7 @@ void check_request(const provider::OaiRequest& request) {
     check(until.has_value());
   }
   if (from && until) {
-    check(from->granularity() == until->granularity());  // D-5
+    check(from->granularity() == until->granularity());    // D-5
     check(from->unix_seconds() <= until->unix_seconds());  // D-6
   }
 }

@@ -36,15 +36,17 @@ std::string base64url(std::string_view bytes) {
   std::string out;
   std::size_t i = 0;
   for (; i + 3 <= bytes.size(); i += 3) {
-    const std::uint32_t group = static_cast<std::uint32_t>(static_cast<unsigned char>(bytes[i])) << 16 |
-                                static_cast<std::uint32_t>(static_cast<unsigned char>(bytes[i + 1])) << 8 |
-                                static_cast<unsigned char>(bytes[i + 2]);
+    const std::uint32_t group =
+        static_cast<std::uint32_t>(static_cast<unsigned char>(bytes[i])) << 16 |
+        static_cast<std::uint32_t>(static_cast<unsigned char>(bytes[i + 1])) << 8 |
+        static_cast<unsigned char>(bytes[i + 2]);
     for (int shift = 18; shift >= 0; shift -= 6) out += kAlphabet[(group >> shift) & 0x3F];
   }
   const std::size_t left = bytes.size() - i;
   if (left > 0) {
     std::uint32_t group = static_cast<std::uint32_t>(static_cast<unsigned char>(bytes[i])) << 16;
-    if (left == 2) group |= static_cast<std::uint32_t>(static_cast<unsigned char>(bytes[i + 1])) << 8;
+    if (left == 2)
+      group |= static_cast<std::uint32_t>(static_cast<unsigned char>(bytes[i + 1])) << 8;
     out += kAlphabet[(group >> 18) & 0x3F];
     out += kAlphabet[(group >> 12) & 0x3F];
     if (left == 2) out += kAlphabet[(group >> 6) & 0x3F];

@@ -123,7 +123,8 @@ HttpResponse HttpClient::get(const std::string& url) {
   Transfer transfer{&response, options_.max_response_bytes, false, {}};
   char error[CURL_ERROR_SIZE] = {};
   curl_slist* headers = nullptr;
-  if (!options_.from.empty()) headers = curl_slist_append(headers, ("From: " + options_.from).c_str());
+  if (!options_.from.empty())
+    headers = curl_slist_append(headers, ("From: " + options_.from).c_str());
   curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
   curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
   curl_easy_setopt(curl, CURLOPT_USERAGENT, options_.user_agent.c_str());

@@ -12,8 +12,8 @@
 namespace harvester {
 
 struct HttpOptions {
-  std::string user_agent;           // User-Agent header (HV-10)
-  std::string from;                 // From header: a contact e-mail, empty for none (HV-10)
+  std::string user_agent;  // User-Agent header (HV-10)
+  std::string from;        // From header: a contact e-mail, empty for none (HV-10)
   long connect_timeout_seconds = 30;
   // A transfer slower than low_speed_bytes a second for low_speed_seconds is
   // abandoned: it catches stalled and trickling servers.

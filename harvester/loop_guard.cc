@@ -46,7 +46,8 @@ bool LoopGuard::maybe_seen(std::uint64_t hash) const {
 void LoopGuard::add(std::uint64_t hash) {
   if (filters_.empty() || filters_.back().count >= filters_.back().capacity) {
     const std::uint64_t capacity = filters_.empty() ? kFirstCapacity : filters_.back().capacity * 2;
-    filters_.push_back(Filter{std::vector<std::uint64_t>(capacity * kBitsPerKey / 64 + 1), capacity, 0});
+    filters_.push_back(
+        Filter{std::vector<std::uint64_t>(capacity * kBitsPerKey / 64 + 1), capacity, 0});
   }
   Filter& filter = filters_.back();
   const std::uint64_t bits = filter.bits.size() * 64;

@@ -11,8 +11,8 @@
 #include <utility>
 #include <vector>
 
-#include "harvester/http_client.h"
 #include "harvester/harvest_error.h"
+#include "harvester/http_client.h"
 #include "harvester/response_reader.h"
 #include "harvester/retry.h"
 
@@ -25,10 +25,7 @@ class FetchError : public HarvestError {
  public:
   FetchError(const std::string& message, std::string url, std::string raw = {},
              std::int64_t byte_offset = -1)
-      : HarvestError(message),
-        url(std::move(url)),
-        raw(std::move(raw)),
-        byte_offset(byte_offset) {}
+      : HarvestError(message), url(std::move(url)), raw(std::move(raw)), byte_offset(byte_offset) {}
   std::string url;
   std::string raw;
   std::int64_t byte_offset;

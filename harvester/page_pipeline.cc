@@ -34,9 +34,8 @@ void PagePipeline::submit(store::HarvestedPage page) {
   store::prepare_page(page);
   const std::size_t size = weight(page);
   std::unique_lock lock(mutex_);
-  changed_.wait(lock, [&] {
-    return error_ || queue_.empty() || queued_bytes_ + size <= max_queued_bytes_;
-  });
+  changed_.wait(
+      lock, [&] { return error_ || queue_.empty() || queued_bytes_ + size <= max_queued_bytes_; });
   throw_if_failed();
   queued_bytes_ += size;
   queue_.push_back(std::move(page));

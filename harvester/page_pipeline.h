@@ -51,7 +51,7 @@ class PagePipeline {
   std::condition_variable changed_;
   std::deque<store::HarvestedPage> queue_;
   std::size_t queued_bytes_ = 0;
-  bool writing_ = false;   // the writer holds pages taken from the queue
+  bool writing_ = false;  // the writer holds pages taken from the queue
   bool stopping_ = false;
   std::exception_ptr error_;
   std::thread writer_;  // last: starts when everything above is ready

@@ -20,7 +20,8 @@ namespace harvester {
 namespace {
 
 std::string_view view(const xmlChar* text) {
-  return text == nullptr ? std::string_view() : std::string_view(reinterpret_cast<const char*>(text));
+  return text == nullptr ? std::string_view()
+                         : std::string_view(reinterpret_cast<const char*>(text));
 }
 
 std::string lower(std::string_view text) {
@@ -154,7 +155,9 @@ std::vector<const xmlNode*> child_elements(const xmlNode* node) {
   return children;
 }
 
-std::string trimmed_text(const xmlNode* node) { return oai::trim_xml_space(oai::text_content(node)); }
+std::string trimmed_text(const xmlNode* node) {
+  return oai::trim_xml_space(oai::text_content(node));
+}
 
 std::optional<std::string> attribute(const xmlNode* node, const char* name) {
   xmlChar* value = xmlGetNoNsProp(node, reinterpret_cast<const xmlChar*>(name));
@@ -195,9 +198,12 @@ std::vector<store::DcElement> dublin_core(const xmlNode* payload) {
 std::string read_header(const xmlNode* header, store::HarvestedRecord& record) {
   record.deleted = attribute(header, "status").value_or("") == "deleted";
   for (const xmlNode* child : child_elements(header)) {
-    if (is_oai(child, "identifier")) record.identifier = trimmed_text(child);
-    else if (is_oai(child, "datestamp")) record.datestamp = trimmed_text(child);
-    else if (is_oai(child, "setSpec")) record.set_specs.push_back(trimmed_text(child));
+    if (is_oai(child, "identifier"))
+      record.identifier = trimmed_text(child);
+    else if (is_oai(child, "datestamp"))
+      record.datestamp = trimmed_text(child);
+    else if (is_oai(child, "setSpec"))
+      record.set_specs.push_back(trimmed_text(child));
   }
   if (record.identifier.empty()) return "header without identifier";
   if (record.datestamp.empty()) return "header of " + record.identifier + " without datestamp";
@@ -221,7 +227,8 @@ void read_record(const xmlNode* element, Response& response) {
         record.dc = dublin_core(payload.front());
       }
     } else if (is_oai(child, "about")) {
-      for (const xmlNode* part : child_elements(child)) record.about += oai::serialize_subtree(part);
+      for (const xmlNode* part : child_elements(child))
+        record.about += oai::serialize_subtree(part);
     }
   }
   if (!has_header) problem = "record without header";
@@ -253,10 +260,13 @@ void read_list_header(const xmlNode* element, Response& response) {
 void read_set(const xmlNode* element, Response& response) {
   store::SetInfo set;
   for (const xmlNode* child : child_elements(element)) {
-    if (is_oai(child, "setSpec")) set.set_spec = trimmed_text(child);
-    else if (is_oai(child, "setName")) set.set_name = trimmed_text(child);
+    if (is_oai(child, "setSpec"))
+      set.set_spec = trimmed_text(child);
+    else if (is_oai(child, "setName"))
+      set.set_name = trimmed_text(child);
     else if (is_oai(child, "setDescription")) {
-      for (const xmlNode* part : child_elements(child)) set.descriptions += oai::serialize_subtree(part);
+      for (const xmlNode* part : child_elements(child))
+        set.descriptions += oai::serialize_subtree(part);
     }
   }
   if (set.set_spec.empty()) {
@@ -269,12 +279,16 @@ void read_set(const xmlNode* element, Response& response) {
 void read_metadata_format(const xmlNode* element, Response& response) {
   store::MetadataFormat format;
   for (const xmlNode* child : child_elements(element)) {
-    if (is_oai(child, "metadataPrefix")) format.metadata_prefix = trimmed_text(child);
-    else if (is_oai(child, "schema")) format.schema_url = trimmed_text(child);
-    else if (is_oai(child, "metadataNamespace")) format.metadata_namespace = trimmed_text(child);
+    if (is_oai(child, "metadataPrefix"))
+      format.metadata_prefix = trimmed_text(child);
+    else if (is_oai(child, "schema"))
+      format.schema_url = trimmed_text(child);
+    else if (is_oai(child, "metadataNamespace"))
+      format.metadata_namespace = trimmed_text(child);
   }
   if (format.metadata_prefix.empty()) {
-    response.rejected.push_back({"metadataFormat without metadataPrefix", oai::serialize_subtree(element)});
+    response.rejected.push_back(
+        {"metadataFormat without metadataPrefix", oai::serialize_subtree(element)});
     return;
   }
   response.formats.push_back(std::move(format));
@@ -290,14 +304,22 @@ store::IdentifyFacts read_identify(const xmlNode* element) {
   store::IdentifyFacts facts;
   for (const xmlNode* child : child_elements(element)) {
     const auto text = trimmed_text(child);
-    if (is_oai(child, "repositoryName")) facts.repository_name = text;
-    else if (is_oai(child, "baseURL")) facts.declared_base_url = text;
-    else if (is_oai(child, "protocolVersion")) facts.protocol_version = text;
-    else if (is_oai(child, "adminEmail")) facts.admin_emails.push_back(text);
-    else if (is_oai(child, "earliestDatestamp")) facts.earliest_datestamp = text;
-    else if (is_oai(child, "deletedRecord")) facts.deleted_record = text;
-    else if (is_oai(child, "granularity")) facts.granularity = text;
-    else if (is_oai(child, "compression")) facts.compression.push_back(text);
+    if (is_oai(child, "repositoryName"))
+      facts.repository_name = text;
+    else if (is_oai(child, "baseURL"))
+      facts.declared_base_url = text;
+    else if (is_oai(child, "protocolVersion"))
+      facts.protocol_version = text;
+    else if (is_oai(child, "adminEmail"))
+      facts.admin_emails.push_back(text);
+    else if (is_oai(child, "earliestDatestamp"))
+      facts.earliest_datestamp = text;
+    else if (is_oai(child, "deletedRecord"))
+      facts.deleted_record = text;
+    else if (is_oai(child, "granularity"))
+      facts.granularity = text;
+    else if (is_oai(child, "compression"))
+      facts.compression.push_back(text);
   }
   return facts;
 }
@@ -414,7 +436,11 @@ class ResponseWalker {
  public:
   ResponseWalker(xmlTextReaderPtr reader, ParseErrors& errors, Response& response,
                  ExpansionScout* scout, std::int64_t max_nodes)
-      : reader_(reader), errors_(errors), response_(response), scout_(scout), max_nodes_(max_nodes) {}
+      : reader_(reader),
+        errors_(errors),
+        response_(response),
+        scout_(scout),
+        max_nodes_(max_nodes) {}
 
   void walk() {
     int status = xmlTextReaderRead(reader_);
@@ -458,7 +484,8 @@ class ResponseWalker {
   const xmlNode* expand() {
     if (scout_ != nullptr && scout_->next_expansion(max_nodes_) > max_nodes_) {
       fail("a <" + std::string(view(xmlTextReaderConstName(reader_))) + "> with more than " +
-           std::to_string(max_nodes_) + " XML nodes: refused, its parsed tree would take too "
+           std::to_string(max_nodes_) +
+           " XML nodes: refused, its parsed tree would take too "
            "much memory");
     }
     const xmlNode* node = xmlTextReaderExpand(reader_);
@@ -497,8 +524,8 @@ class ResponseWalker {
   xmlTextReaderPtr reader_;
   ParseErrors& errors_;
   Response& response_;
-  ExpansionScout* scout_;    // null when the body is too small to need one
-  std::int64_t max_nodes_;   // nodes one expanded element may have
+  ExpansionScout* scout_;   // null when the body is too small to need one
+  std::int64_t max_nodes_;  // nodes one expanded element may have
   bool saw_root_ = false;
 };
 
@@ -515,8 +542,8 @@ Response read_response(std::string_view received, std::string_view http_charset,
   if (!self_declared) encoding = std::string(http_charset);
   const auto name = lower(encoding);
   const bool utf8 = is_utf8(name);
-  const bool single_byte = !utf8 && name.find("16") == std::string::npos &&
-                           name.find("32") == std::string::npos;
+  const bool single_byte =
+      !utf8 && name.find("16") == std::string::npos && name.find("32") == std::string::npos;
   // The bytes are parsed where they lie; a copy is made only when characters
   // illegal in XML must first be removed (a page may be many megabytes).
   std::string cleaned;
@@ -551,12 +578,14 @@ Response read_response(std::string_view received, std::string_view http_charset,
 
   oai::use_bundled_entities_only();
   const auto open_reader = [&] {
-    ReaderPtr reader(xmlReaderForMemory(body.data(), static_cast<int>(body.size()), nullptr,
-                                        self_declared || encoding.empty() ? nullptr : encoding.c_str(),
-                                        XML_PARSE_NONET | XML_PARSE_NOCDATA | XML_PARSE_NOERROR |
-                                            XML_PARSE_NOWARNING),
-                     &xmlFreeTextReader);
-    if (!reader) throw ResponseError("cannot start the XML reader (unknown encoding '" + encoding + "'?)");
+    ReaderPtr reader(
+        xmlReaderForMemory(
+            body.data(), static_cast<int>(body.size()), nullptr,
+            self_declared || encoding.empty() ? nullptr : encoding.c_str(),
+            XML_PARSE_NONET | XML_PARSE_NOCDATA | XML_PARSE_NOERROR | XML_PARSE_NOWARNING),
+        &xmlFreeTextReader);
+    if (!reader)
+      throw ResponseError("cannot start the XML reader (unknown encoding '" + encoding + "'?)");
     return reader;
   };
   ParseErrors errors;
@@ -566,9 +595,9 @@ Response read_response(std::string_view received, std::string_view http_charset,
   // The others are read twice, the scout counting ahead (about a third
   // slower, only for pages of more than ~100,000 tags).
   std::unique_ptr<ExpansionScout> scout;
-  const bool ascii_compatible = !body.empty() && (body[0] == '<' || body[0] == '\xEF' ||
-                                                  body[0] == '\xFE' || body[0] == '\xFF' ||
-                                                  std::isspace(static_cast<unsigned char>(body[0])));
+  const bool ascii_compatible =
+      !body.empty() && (body[0] == '<' || body[0] == '\xEF' || body[0] == '\xFE' ||
+                        body[0] == '\xFF' || std::isspace(static_cast<unsigned char>(body[0])));
   if (!ascii_compatible || possible_nodes(body) > max_expanded_nodes) {
     ReaderPtr scout_reader = open_reader();
     xmlTextReaderSetStructuredErrorHandler(scout_reader.get(), &ignore_errors, nullptr);

@@ -49,9 +49,10 @@ struct Response {
   std::string response_date;  // as received
   std::vector<oai::OaiError> errors;
   std::optional<store::IdentifyFacts> identify;
-  std::vector<store::MetadataFormat> formats;   // ListMetadataFormats
-  std::vector<store::SetInfo> sets;             // ListSets
-  std::vector<store::HarvestedRecord> records;  // ListRecords, GetRecord, ListIdentifiers (headers only)
+  std::vector<store::MetadataFormat> formats;  // ListMetadataFormats
+  std::vector<store::SetInfo> sets;            // ListSets
+  std::vector<store::HarvestedRecord>
+      records;  // ListRecords, GetRecord, ListIdentifiers (headers only)
   std::vector<RejectedRecord> rejected;
   std::optional<ResumptionToken> resumption_token;
   std::size_t illegal_characters_removed = 0;  // from the raw bytes, before parsing

@@ -31,8 +31,8 @@ double backoff_delay(const RetryPolicy& policy, int attempt, std::mt19937& rando
   return std::min(policy.max_delay_seconds, full * jitter(random));
 }
 
-double retry_delay(const RetryPolicy& policy, int attempt, const std::optional<std::string>& retry_after,
-                   std::mt19937& random) {
+double retry_delay(const RetryPolicy& policy, int attempt,
+                   const std::optional<std::string>& retry_after, std::mt19937& random) {
   if (retry_after) {
     if (const auto asked = parse_retry_after(*retry_after, std::chrono::system_clock::now())) {
       return std::min(policy.max_delay_seconds, *asked);

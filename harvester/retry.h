@@ -29,8 +29,8 @@ double backoff_delay(const RetryPolicy& policy, int attempt, std::mt19937& rando
 
 // The wait before a retry that the server asked for with `retry_after`
 // (when parseable), else backoff_delay(); always capped.
-double retry_delay(const RetryPolicy& policy, int attempt, const std::optional<std::string>& retry_after,
-                   std::mt19937& random);
+double retry_delay(const RetryPolicy& policy, int attempt,
+                   const std::optional<std::string>& retry_after, std::mt19937& random);
 
 }  // namespace harvester
 

@@ -68,8 +68,8 @@ Window window_for(const std::optional<std::string>& from, const std::optional<st
   if (until) high = parse_bound(*until, "until");
   const bool mixed = low && high && low->granularity() != high->granularity();
   if (granularity == oai::Granularity::kDay || mixed) {
-    const auto unit = granularity == oai::Granularity::kDay ? oai::Granularity::kDay
-                                                            : oai::Granularity::kSeconds;
+    const auto unit =
+        granularity == oai::Granularity::kDay ? oai::Granularity::kDay : oai::Granularity::kSeconds;
     if (low) low = low->with_granularity(unit);
     if (high) {
       // A day until covers its whole day (D-8).
@@ -148,14 +148,16 @@ class SourceHarvest {
   Fetched fetch(const Arguments& arguments) {
     Fetched fetched = client_.fetch(base_url_, arguments);
     summary_.bytes += fetched.bytes;
-    summary_.illegal_characters += static_cast<std::int64_t>(fetched.response.illegal_characters_removed);
+    summary_.illegal_characters +=
+        static_cast<std::int64_t>(fetched.response.illegal_characters_removed);
     if (fetched.response.illegal_characters_removed > 0) {
       log_("warning", settings_.name + ": removed " +
                           std::to_string(fetched.response.illegal_characters_removed) +
                           " characters illegal in XML from " + fetched.url);
     }
     for (const auto& rejected : fetched.response.rejected) {
-      store().quarantine(source_id_, run_id_, fetched.url, rejected.reason, std::nullopt, rejected.raw);
+      store().quarantine(source_id_, run_id_, fetched.url, rejected.reason, std::nullopt,
+                         rejected.raw);
       ++summary_.quarantined;
       log_("warning", settings_.name + ": quarantined a record: " + rejected.reason);
     }
@@ -209,8 +211,7 @@ class SourceHarvest {
         }
       } catch (const FetchError& error) {
         log_("warning", settings_.name + ": the declared baseURL " + declared_base_url_ +
-                            " does not answer (" + error.what() + "); using " +
-                            settings_.base_url);
+                            " does not answer (" + error.what() + "); using " + settings_.base_url);
         base_url_ = settings_.base_url;
         fetched = fetch({{"verb", "ListMetadataFormats"}});
       }
@@ -225,8 +226,9 @@ class SourceHarvest {
     }
     std::vector<std::string> offered;
     for (const auto& prefix : wanted) {
-      const bool found = std::any_of(response.formats.begin(), response.formats.end(),
-                                     [&](const auto& format) { return format.metadata_prefix == prefix; });
+      const bool found =
+          std::any_of(response.formats.begin(), response.formats.end(),
+                      [&](const auto& format) { return format.metadata_prefix == prefix; });
       if (found) {
         offered.push_back(prefix);
       } else {
@@ -259,8 +261,8 @@ class SourceHarvest {
         arguments = {{"verb", "ListSets"}, {"resumptionToken", token}};
       }
     } catch (const std::exception& error) {
-      log_("warning", settings_.name + ": ListSets failed (" + error.what() +
-                          "); set names will be missing");
+      log_("warning",
+           settings_.name + ": ListSets failed (" + error.what() + "); set names will be missing");
       return;
     }
     store_.save_sets(source_id_, sets);
@@ -328,9 +330,9 @@ class SourceHarvest {
       log_("info", settings_.name + ": resuming " + list.metadata_prefix + " at page " +
                        std::to_string(at.page_number + 1));
     } else {
-      at.window = window_for(settings_.from ? settings_.from
-                                            : (settings_.full ? std::nullopt : list.next_from),
-                             settings_.until, granularity_);
+      at.window = window_for(
+          settings_.from ? settings_.from : (settings_.full ? std::nullopt : list.next_from),
+          settings_.until, granularity_);
     }
     return at;
   }
@@ -436,8 +438,8 @@ class SourceHarvest {
         records.push_back(std::move(header));
         continue;
       }
-      Fetched fetched = fetch({{"verb", "GetRecord"}, {"identifier", header.identifier},
-                               {"metadataPrefix", prefix}});
+      Fetched fetched = fetch(
+          {{"verb", "GetRecord"}, {"identifier", header.identifier}, {"metadataPrefix", prefix}});
       if (!fetched.response.errors.empty() || fetched.response.records.size() != 1) {
         log_("warning", settings_.name + ": GetRecord " + header.identifier + " gave " +
                             (fetched.response.errors.empty() ? std::string("no record")

@@ -62,8 +62,8 @@ struct SourceSummary {
   std::int64_t pages = 0;
   std::uint64_t bytes = 0;
   int retries = 0;
-  std::int64_t quarantined = 0;          // records or responses kept aside
-  std::int64_t illegal_characters = 0;   // removed from responses
+  std::int64_t quarantined = 0;         // records or responses kept aside
+  std::int64_t illegal_characters = 0;  // removed from responses
   double seconds = 0;
 };
 

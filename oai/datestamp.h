@@ -64,8 +64,8 @@ class Datestamp {
   Datestamp(std::int64_t seconds, Granularity granularity)
       : seconds_(seconds), granularity_(granularity) {}
 
-  std::int64_t seconds_;      // since the epoch, already cut to granularity_
-  Granularity granularity_;   // the form the value is written in
+  std::int64_t seconds_;     // since the epoch, already cut to granularity_
+  Granularity granularity_;  // the form the value is written in
 };
 
 }  // namespace oai

@@ -22,9 +22,8 @@ inline constexpr char kFriendsSchema[] = "http://www.openarchives.org/OAI/2.0/fr
 
 // The fifteen elements of Dublin Core 1.1 that oai_dc allows (DC-1).
 inline constexpr const char* kDcElements[] = {
-    "title",  "creator", "subject", "description", "publisher",
-    "contributor", "date", "type", "format", "identifier",
-    "source", "language", "relation", "coverage", "rights"};
+    "title",  "creator",    "subject", "description", "publisher", "contributor", "date",  "type",
+    "format", "identifier", "source",  "language",    "relation",  "coverage",    "rights"};
 
 }  // namespace oai
 

@@ -17,7 +17,8 @@ namespace oai {
 namespace {
 
 std::string_view view(const xmlChar* text) {
-  return text == nullptr ? std::string_view() : std::string_view(reinterpret_cast<const char*>(text));
+  return text == nullptr ? std::string_view()
+                         : std::string_view(reinterpret_cast<const char*>(text));
 }
 
 bool is_element(const xmlNode* node, std::string_view ns, std::string_view name) {
@@ -49,10 +50,9 @@ std::vector<const xmlNode*> descendants(const xmlNode* node, std::string_view ns
 }
 
 std::string attribute(const xmlNode* node, const char* name, const char* ns = nullptr) {
-  xmlChar* value = ns == nullptr
-                       ? xmlGetNoNsProp(node, reinterpret_cast<const xmlChar*>(name))
-                       : xmlGetNsProp(node, reinterpret_cast<const xmlChar*>(name),
-                                      reinterpret_cast<const xmlChar*>(ns));
+  xmlChar* value = ns == nullptr ? xmlGetNoNsProp(node, reinterpret_cast<const xmlChar*>(name))
+                                 : xmlGetNsProp(node, reinterpret_cast<const xmlChar*>(name),
+                                                reinterpret_cast<const xmlChar*>(ns));
   std::string text(view(value));
   xmlFree(value);
   return text;
@@ -111,7 +111,8 @@ class Checker {
     }
     static const std::regex declaration(
         R"(^(\xEF\xBB\xBF)?<\?xml\s+version\s*=\s*(['"])1\.0\2\s+encoding\s*=\s*(['"])[uU][tT][fF]-8\3)");
-    if (!std::regex_search(document.begin(), document.begin() + std::min<std::size_t>(document.size(), 200),
+    if (!std::regex_search(document.begin(),
+                           document.begin() + std::min<std::size_t>(document.size(), 200),
                            declaration)) {
       add("X-3", "the response must begin with <?xml version=\"1.0\" encoding=\"UTF-8\"?>");
     }
@@ -139,8 +140,8 @@ class Checker {
       }
     }
     check_records(root);
-    const bool oai_dc_asked = codes.empty() && request != nullptr &&
-                              attribute(request, "metadataPrefix") == "oai_dc";
+    const bool oai_dc_asked =
+        codes.empty() && request != nullptr && attribute(request, "metadataPrefix") == "oai_dc";
     check_payloads(root, oai_dc_asked);
   }
 
@@ -219,7 +220,8 @@ class Checker {
     const std::string text = text_content(earliest);
     const auto granularity = granularity_of(text);
     if (!granularity) {
-      add("D-1", "earliestDatestamp " + quoted(text) + " is not YYYY-MM-DD or YYYY-MM-DDThh:mm:ssZ");
+      add("D-1",
+          "earliestDatestamp " + quoted(text) + " is not YYYY-MM-DD or YYYY-MM-DDThh:mm:ssZ");
       return;
     }
     if (granularity_element == nullptr) return;

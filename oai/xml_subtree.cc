@@ -11,7 +11,8 @@ namespace oai {
 namespace {
 
 std::string_view view(const xmlChar* text) {
-  return text == nullptr ? std::string_view() : std::string_view(reinterpret_cast<const char*>(text));
+  return text == nullptr ? std::string_view()
+                         : std::string_view(reinterpret_cast<const char*>(text));
 }
 
 using Binding = std::pair<std::string, std::string>;  // prefix, URI

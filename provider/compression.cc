@@ -111,7 +111,8 @@ constexpr int kCompressionLevel = 1;
 class Compressor {
  public:
   Compressor() : compressor_(libdeflate_alloc_compressor(kCompressionLevel)) {
-    if (compressor_ == nullptr) throw std::runtime_error("libdeflate: cannot allocate a compressor");
+    if (compressor_ == nullptr)
+      throw std::runtime_error("libdeflate: cannot allocate a compressor");
   }
   Compressor(const Compressor&) = delete;
   Compressor& operator=(const Compressor&) = delete;
@@ -127,7 +128,8 @@ class Compressor {
 
  private:
   using Bound = std::size_t (*)(libdeflate_compressor*, std::size_t);
-  using Compress = std::size_t (*)(libdeflate_compressor*, const void*, std::size_t, void*, std::size_t);
+  using Compress = std::size_t (*)(libdeflate_compressor*, const void*, std::size_t, void*,
+                                   std::size_t);
 
   // Compressed into the buffer, sized for the worst case, then copied out: a
   // fresh 230 KB string a page would be zero-filled, allocated and freed for

@@ -32,8 +32,8 @@ class ConnectionTable {
     friend class ConnectionTable;
     Entry* older_ = nullptr;  // in the idle list, toward the oldest
     Entry* newer_ = nullptr;
-    bool idle_ = false;       // in the idle list
-    bool evicted_ = false;    // closed to admit another; counted as pending
+    bool idle_ = false;     // in the idle list
+    bool evicted_ = false;  // closed to admit another; counted as pending
   };
 
   ConnectionTable(std::size_t max_connections, bool evict_idle_at_limit);
@@ -71,7 +71,7 @@ class ConnectionTable {
 
  private:
   Entry* evict_oldest_idle();  // under mutex_; null when none may be
-  void unlink(Entry& entry);    // under mutex_
+  void unlink(Entry& entry);   // under mutex_
 
   const std::size_t max_connections_;
   const bool evict_idle_at_limit_;

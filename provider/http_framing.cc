@@ -114,10 +114,9 @@ HttpResponse text_response(int status, std::string_view text) {
   return response;
 }
 
-std::string access_log_line(std::string_view time, std::string_view client,
-                            std::string_view method, std::string_view path,
-                            std::string_view detail, int status, std::size_t body_bytes,
-                            double milliseconds) {
+std::string access_log_line(std::string_view time, std::string_view client, std::string_view method,
+                            std::string_view path, std::string_view detail, int status,
+                            std::size_t body_bytes, double milliseconds) {
   char numbers[64];
   std::snprintf(numbers, sizeof numbers, " %d %zu %.1fms", status, body_bytes, milliseconds);
   std::string line;

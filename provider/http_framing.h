@@ -15,8 +15,8 @@ namespace provider {
 
 // How a response goes out.
 struct Framing {
-  unsigned http_version = 11;     // 10 or 11
-  bool close = true;              // the connection closes after this response
+  unsigned http_version = 11;         // 10 or 11
+  bool close = true;                  // the connection closes after this response
   std::string_view content_encoding;  // applied to the body; empty for none
   std::size_t content_length = 0;     // of the body as sent (GET's for HEAD)
 };
@@ -47,10 +47,9 @@ HttpResponse text_response(int status, std::string_view text);
 // One access-log line (no newline): time, client, method, path, the
 // handler's detail ("-" when empty), status, body bytes sent, milliseconds:
 //   2026-11-29T21:01:46Z 127.0.0.1:41714 GET /oai verb=Identify 200 297 1.6ms
-std::string access_log_line(std::string_view time, std::string_view client,
-                            std::string_view method, std::string_view path,
-                            std::string_view detail, int status, std::size_t body_bytes,
-                            double milliseconds);
+std::string access_log_line(std::string_view time, std::string_view client, std::string_view method,
+                            std::string_view path, std::string_view detail, int status,
+                            std::size_t body_bytes, double milliseconds);
 
 // The current time, "2026-11-29T21:58:02Z", formatted at most once a second
 // a thread.

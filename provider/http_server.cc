@@ -141,8 +141,7 @@ struct Exchange {
 // a header over the limit without one has a request line (a URI) too long.
 bool has_request_line(const beast::flat_buffer& buffer, std::size_t limit) {
   const auto data = buffer.data();
-  const std::string_view text(static_cast<const char*>(data.data()),
-                              std::min(data.size(), limit));
+  const std::string_view text(static_cast<const char*>(data.data()), std::min(data.size(), limit));
   return text.find('\n') != std::string_view::npos;
 }
 
@@ -220,10 +219,10 @@ class HttpServer::Impl {
   // unused, and the handler runs on the loop that read the request.
   std::optional<asio::thread_pool> handler_pool_;
   std::vector<std::unique_ptr<Loop>> loops_;  // limits_.threads of them
-  ConnectionTable table_;  // every open connection, with admission and eviction
+  ConnectionTable table_;                     // every open connection, with admission and eviction
 
-  std::size_t next_loop_ = 0;                 // round-robin; only accept_loop() touches it
-  asio::io_context control_;                  // acceptor, signals, grace timer: run() runs it
+  std::size_t next_loop_ = 0;  // round-robin; only accept_loop() touches it
+  asio::io_context control_;   // acceptor, signals, grace timer: run() runs it
   tcp::acceptor acceptor_;
   asio::steady_timer grace_timer_;  // stop(): when to close what is still open
   std::optional<asio::signal_set> signals_;
@@ -656,9 +655,9 @@ void HttpServer::Impl::log(const Connection& connection, const Exchange& exchang
   const double ms =
       std::chrono::duration<double, std::milli>(Clock::now() - exchange.start).count();
   try {
-    access_log_(access_log_line(utc_timestamp(), connection.client, exchange.method,
-                                exchange.path, exchange.response.log_detail,
-                                exchange.response.status, body_bytes_sent.value_or(0), ms));
+    access_log_(access_log_line(utc_timestamp(), connection.client, exchange.method, exchange.path,
+                                exchange.response.log_detail, exchange.response.status,
+                                body_bytes_sent.value_or(0), ms));
   } catch (...) {
     // A failing log sink must not take the connection down with it.
   }

@@ -48,7 +48,7 @@ std::vector<store::MetadataFormat> served_formats(const store::Store& store) {
 }
 
 std::optional<store::MetadataFormat> find_format(const std::vector<store::MetadataFormat>& formats,
-                                             std::string_view prefix) {
+                                                 std::string_view prefix) {
   for (const auto& format : formats) {
     if (format.metadata_prefix == prefix) return format;
   }
@@ -76,12 +76,17 @@ class Answer {
   // 225 KB, and each copy of it costs.
   Errors answer(std::string& out) {
     switch (request_.verb) {
-      case Verb::kIdentify: return put(identify(), out);
-      case Verb::kListMetadataFormats: return put(list_metadata_formats(), out);
-      case Verb::kListSets: return put(list_sets(), out);
-      case Verb::kGetRecord: return get_record(out);
+      case Verb::kIdentify:
+        return put(identify(), out);
+      case Verb::kListMetadataFormats:
+        return put(list_metadata_formats(), out);
+      case Verb::kListSets:
+        return put(list_sets(), out);
+      case Verb::kGetRecord:
+        return get_record(out);
       case Verb::kListIdentifiers:
-      case Verb::kListRecords: return list(out);
+      case Verb::kListRecords:
+        return list(out);
     }
     return Errors{{ErrorCode::kBadVerb, "unknown verb"}};
   }
@@ -122,7 +127,8 @@ class Answer {
 
   void append_identifier_description(std::string& out) const {
     out += "<description>";
-    append_schema_root(out, "oai-identifier", oai::kOaiIdentifierNamespace, oai::kOaiIdentifierSchema);
+    append_schema_root(out, "oai-identifier", oai::kOaiIdentifierNamespace,
+                       oai::kOaiIdentifierSchema);
     append_element(out, "scheme", "oai");
     append_element(out, "repositoryIdentifier", settings_.repository_identifier);
     append_element(out, "delimiter", ":");
@@ -146,14 +152,16 @@ class Answer {
     std::vector<store::MetadataFormat> listed = formats;
     if (request_.identifier) {
       const auto item = parse_our_identifier(settings_.repository_identifier, *request_.identifier);
-      const auto prefixes =
-          item ? store_.prefixes_of(item->source, item->upstream_identifier) : std::vector<std::string>{};
-      if (prefixes.empty()) return Errors{{ErrorCode::kIdDoesNotExist, "no item has this identifier"}};
+      const auto prefixes = item ? store_.prefixes_of(item->source, item->upstream_identifier)
+                                 : std::vector<std::string>{};
+      if (prefixes.empty())
+        return Errors{{ErrorCode::kIdDoesNotExist, "no item has this identifier"}};
       listed.clear();
       for (const auto& prefix : prefixes) {
         if (auto format = find_format(formats, prefix)) listed.push_back(*format);
       }
-      if (listed.empty()) return Errors{{ErrorCode::kNoMetadataFormats, "the item has no format we can serve"}};
+      if (listed.empty())
+        return Errors{{ErrorCode::kNoMetadataFormats, "the item has no format we can serve"}};
     }
     std::string out;
     for (const auto& format : listed) append_format(out, format);
@@ -173,11 +181,15 @@ class Answer {
       records_written_ = 1;
       return {};
     }
-    const bool exists = item && !store_.prefixes_of(item->source, item->upstream_identifier).empty();
+    const bool exists =
+        item && !store_.prefixes_of(item->source, item->upstream_identifier).empty();
     Errors errors;
     if (!exists) errors.push_back({ErrorCode::kIdDoesNotExist, "no item has this identifier"});
-    if (!format) errors.push_back({ErrorCode::kCannotDisseminateFormat, "this repository has no such format"});
-    if (errors.empty()) errors.push_back({ErrorCode::kCannotDisseminateFormat, "the item is not available in this format"});
+    if (!format)
+      errors.push_back({ErrorCode::kCannotDisseminateFormat, "this repository has no such format"});
+    if (errors.empty())
+      errors.push_back(
+          {ErrorCode::kCannotDisseminateFormat, "the item is not available in this format"});
     return errors;
   }
 
@@ -192,7 +204,10 @@ class Answer {
     state.verb = request_.verb;
     state.metadata_prefix = *request_.metadata_prefix;
     state.set = request_.set;
-    if (request_.from) state.from = oai::Datestamp::parse(*request_.from)->with_granularity(oai::Granularity::kSeconds).to_string();
+    if (request_.from)
+      state.from = oai::Datestamp::parse(*request_.from)
+                       ->with_granularity(oai::Granularity::kSeconds)
+                       .to_string();
     state.until = request_.until
                       ? datestamp_text(oai::Datestamp::parse(*request_.until)->last_second())
                       : std::string("9999-12-31T23:59:59Z");
@@ -230,7 +245,8 @@ class Answer {
     if (continuing) {
       const auto decoded = tokens_.decode(*request_.resumption_token, now_);
       if (!decoded || decoded->verb != request_.verb) {
-        return Errors{{ErrorCode::kBadResumptionToken, "the resumption token is invalid or expired"}};
+        return Errors{
+            {ErrorCode::kBadResumptionToken, "the resumption token is invalid or expired"}};
       }
       state = *decoded;
     } else {
@@ -247,18 +263,22 @@ class Answer {
     const bool more = static_cast<int>(rows.size()) > page_size;
     if (more) rows.pop_back();
     const auto format = find_format(formats(), state.metadata_prefix);
-    const auto context = context_for(format.value_or(store::MetadataFormat{state.metadata_prefix, "", ""}));
+    const auto context =
+        context_for(format.value_or(store::MetadataFormat{state.metadata_prefix, "", ""}));
     for (const auto& row : rows) {
-      if (records) append_record(out, row, context);
-      else append_header(out, row, context);
+      if (records)
+        append_record(out, row, context);
+      else
+        append_header(out, row, context);
     }
     append_token(out, state, rows, more, continuing);
     records_written_ = static_cast<std::int64_t>(rows.size());
     return {};
   }
 
-  void append_token(std::string& out, TokenState state, const std::vector<store::ServedRecord>& rows,
-                    bool more, bool continuing) const {
+  void append_token(std::string& out, TokenState state,
+                    const std::vector<store::ServedRecord>& rows, bool more,
+                    bool continuing) const {
     const std::int64_t cursor = state.cursor;
     const std::int64_t seen = cursor + static_cast<std::int64_t>(rows.size());
     const std::int64_t size = std::max(state.complete_list_size, seen + (more ? 1 : 0));
@@ -272,7 +292,8 @@ class Answer {
       state.expires_at = now_ + settings_.token_lifetime_seconds;
       out += " expirationDate=\"" + datestamp_text(state.expires_at) + "\"";
     }
-    out += " completeListSize=\"" + std::to_string(size) + "\" cursor=\"" + std::to_string(cursor) + "\"";
+    out += " completeListSize=\"" + std::to_string(size) + "\" cursor=\"" + std::to_string(cursor) +
+           "\"";
     if (!more) {
       out += "/>";
       return;
@@ -284,28 +305,31 @@ class Answer {
 
   std::variant<std::string, Errors> list_sets() {
     const auto sources = store_.sources();
-    if (sources.empty()) return Errors{{ErrorCode::kNoSetHierarchy, "this repository holds no sets yet"}};
+    if (sources.empty())
+      return Errors{{ErrorCode::kNoSetHierarchy, "this repository holds no sets yet"}};
     std::int64_t offset = 0;
     const bool continuing = request_.resumption_token.has_value();
     if (continuing) {
       const auto decoded = tokens_.decode(*request_.resumption_token, now_);
       if (!decoded || decoded->verb != Verb::kListSets) {
-        return Errors{{ErrorCode::kBadResumptionToken, "the resumption token is invalid or expired"}};
+        return Errors{
+            {ErrorCode::kBadResumptionToken, "the resumption token is invalid or expired"}};
       }
       offset = decoded->cursor;
     }
     std::vector<std::string> entries;
     for (const auto& source : sources) {
-      entries.push_back(set_entry(source.name, source.repository_name.empty() ? source.name
-                                                                               : source.repository_name,
-                                  ""));
+      entries.push_back(set_entry(
+          source.name, source.repository_name.empty() ? source.name : source.repository_name, ""));
     }
     for (const auto& set : store_.sets()) {
       const std::string spec = set.source + ":" + set.set_spec;
-      if (oai::is_valid_set_spec(spec)) entries.push_back(set_entry(spec, set.set_name, set.descriptions));
+      if (oai::is_valid_set_spec(spec))
+        entries.push_back(set_entry(spec, set.set_name, set.descriptions));
     }
     if (offset >= static_cast<std::int64_t>(entries.size())) {
-      return Errors{{ErrorCode::kBadResumptionToken, "the resumption token is past the end of the list"}};
+      return Errors{
+          {ErrorCode::kBadResumptionToken, "the resumption token is past the end of the list"}};
     }
     const auto end = std::min<std::int64_t>(offset + settings_.sets_per_page, entries.size());
     std::string out;
@@ -327,8 +351,8 @@ class Answer {
     return out;
   }
 
-  void append_sets_token(std::string& out, std::int64_t offset, std::int64_t end, std::int64_t total,
-                         bool continuing) const {
+  void append_sets_token(std::string& out, std::int64_t offset, std::int64_t end,
+                         std::int64_t total, bool continuing) const {
     const bool more = end < total;
     if (!more && !continuing) return;
     out += "<resumptionToken completeListSize=\"" + std::to_string(total) + "\" cursor=\"" +
@@ -380,8 +404,9 @@ bool is_uri_reference(std::string_view text) {
   for (std::size_t i = 0; i < text.size(); ++i) {
     const auto c = static_cast<unsigned char>(text[i]);
     if (!is_uri_character(c)) return false;
-    if (c == '%' && (i + 2 >= text.size() || !std::isxdigit(static_cast<unsigned char>(text[i + 1])) ||
-                     !std::isxdigit(static_cast<unsigned char>(text[i + 2])))) {
+    if (c == '%' &&
+        (i + 2 >= text.size() || !std::isxdigit(static_cast<unsigned char>(text[i + 1])) ||
+         !std::isxdigit(static_cast<unsigned char>(text[i + 2])))) {
       return false;
     }
   }
@@ -400,9 +425,8 @@ bool is_uri_reference(std::string_view text) {
   // An authority: its port, after the last ':' past any user info, is digits.
   const std::string_view rest = text.substr(colon + 3);
   const std::string_view authority = rest.substr(0, rest.find_first_of("/?#"));
-  const std::string_view host = authority.substr(authority.rfind('@') == std::string_view::npos
-                                                     ? 0
-                                                     : authority.rfind('@') + 1);
+  const std::string_view host = authority.substr(
+      authority.rfind('@') == std::string_view::npos ? 0 : authority.rfind('@') + 1);
   const auto port = host.find(':');
   if (port == std::string_view::npos) return true;
   const std::string_view digits = host.substr(port + 1);
@@ -460,11 +484,14 @@ std::string error_document(const ProviderSettings& settings, std::string_view re
 std::size_t expected_size(Verb verb, const ProviderSettings& settings) {
   constexpr std::size_t kEnvelope = 2048;
   switch (verb) {
-    case Verb::kListRecords: return kEnvelope + static_cast<std::size_t>(settings.records_per_page) * 2560;
+    case Verb::kListRecords:
+      return kEnvelope + static_cast<std::size_t>(settings.records_per_page) * 2560;
     case Verb::kListIdentifiers:
       return kEnvelope + static_cast<std::size_t>(settings.identifiers_per_page) * 256;
-    case Verb::kGetRecord: return kEnvelope + 4096;
-    default: return kEnvelope;
+    case Verb::kGetRecord:
+      return kEnvelope + 4096;
+    default:
+      return kEnvelope;
   }
 }
 
@@ -474,7 +501,8 @@ OaiHandler::OaiHandler(ProviderSettings settings, TokenCodec tokens, Clock clock
     : settings_(std::move(settings)), tokens_(std::move(tokens)), clock_(std::move(clock)) {}
 
 OaiReply OaiHandler::undecodable(std::string_view raw) const {
-  const Errors errors = {{ErrorCode::kBadArgument, "the arguments are not percent-encoded UTF-8 (H-3)"}};
+  const Errors errors = {
+      {ErrorCode::kBadArgument, "the arguments are not percent-encoded UTF-8 (H-3)"}};
   return {error_document(settings_, datestamp_text(clock_()), errors),
           "undecodable: " + std::string(raw.substr(0, 200))};
 }

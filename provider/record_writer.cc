@@ -107,7 +107,8 @@ void append_payload_with_schema_location(std::string& out, std::string_view payl
   out += '<';
   out += name;
   scan_start_tag(xml, name, [&](const Attribute& attribute) {
-    if (is_namespace_declaration(attribute.name)) append_attribute(out, attribute.name, attribute.value);
+    if (is_namespace_declaration(attribute.name))
+      append_attribute(out, attribute.name, attribute.value);
   });
   if (add_namespace) {
     out += " xmlns:";
@@ -141,12 +142,14 @@ void split_about(const std::string& about, std::string& origins, std::vector<std
                               XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING),
                 &xmlFreeDoc);
   if (!doc) return;  // cannot happen for what the harvester stores; serve no upstream about then
-  for (xmlNode* part = xmlDocGetRootElement(doc.get())->children; part != nullptr; part = part->next) {
+  for (xmlNode* part = xmlDocGetRootElement(doc.get())->children; part != nullptr;
+       part = part->next) {
     if (part->type != XML_ELEMENT_NODE) continue;
-    const bool provenance = part->ns != nullptr &&
-                            std::string_view(reinterpret_cast<const char*>(part->ns->href)) ==
-                                oai::kProvenanceNamespace &&
-                            std::string_view(reinterpret_cast<const char*>(part->name)) == "provenance";
+    const bool provenance =
+        part->ns != nullptr &&
+        std::string_view(reinterpret_cast<const char*>(part->ns->href)) ==
+            oai::kProvenanceNamespace &&
+        std::string_view(reinterpret_cast<const char*>(part->name)) == "provenance";
     if (!provenance) {
       others.push_back(oai::serialize_subtree(part));
       continue;
@@ -157,7 +160,8 @@ void split_about(const std::string& about, std::string& origins, std::vector<std
   }
 }
 
-void append_about(std::string& out, const store::ServedRecord& record, const RecordContext& context) {
+void append_about(std::string& out, const store::ServedRecord& record,
+                  const RecordContext& context) {
   std::string nested;
   std::vector<std::string> others;
   if (!record.about.empty()) split_about(record.about, nested, others);
@@ -169,8 +173,9 @@ void append_about(std::string& out, const store::ServedRecord& record, const Rec
   append_element(out, "baseURL", record.upstream_base_url);
   append_element(out, "identifier", record.upstream_identifier);
   append_element(out, "datestamp", record.upstream_datestamp);
-  append_element(out, "metadataNamespace",
-                 record.metadata_namespace.empty() ? context.format_namespace : record.metadata_namespace);
+  append_element(
+      out, "metadataNamespace",
+      record.metadata_namespace.empty() ? context.format_namespace : record.metadata_namespace);
   out += nested;
   out += "</originDescription></provenance></about>";
   for (const auto& other : others) {
@@ -186,7 +191,8 @@ struct KeptBytes {
   constexpr KeptBytes() {
     for (int c = 'a'; c <= 'z'; ++c) kept[c] = kept[c - 'a' + 'A'] = true;
     for (int c = '0'; c <= '9'; ++c) kept[c] = true;
-    for (const char c : std::string_view("-_.!~*'();/?:@&=+$,")) kept[static_cast<unsigned char>(c)] = true;
+    for (const char c : std::string_view("-_.!~*'();/?:@&=+$,"))
+      kept[static_cast<unsigned char>(c)] = true;
   }
   bool kept[256] = {};
 };
@@ -246,7 +252,8 @@ std::string payload_with_schema_location(std::string payload, std::string_view n
   return out;
 }
 
-void append_header(std::string& out, const store::ServedRecord& record, const RecordContext& context) {
+void append_header(std::string& out, const store::ServedRecord& record,
+                   const RecordContext& context) {
   out += record.deleted ? "<header status=\"deleted\">" : "<header>";
   // What our_identifier() and our_set_specs() give, without their strings
   // and vector: this runs for every record of every page.
@@ -267,7 +274,8 @@ void append_header(std::string& out, const store::ServedRecord& record, const Re
   out += "</header>";
 }
 
-void append_record(std::string& out, const store::ServedRecord& record, const RecordContext& context) {
+void append_record(std::string& out, const store::ServedRecord& record,
+                   const RecordContext& context) {
   out += "<record>";
   append_header(out, record, context);
   if (!record.deleted) {

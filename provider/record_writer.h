@@ -47,12 +47,14 @@ struct RecordContext {
 };
 
 // Appends `<header>` of the record (status="deleted" for tombstones, DR-6).
-void append_header(std::string& out, const store::ServedRecord& record, const RecordContext& context);
+void append_header(std::string& out, const store::ServedRecord& record,
+                   const RecordContext& context);
 
 // Appends `<record>`: the header, the metadata unless deleted, and the about
 // parts (our provenance, nesting the upstream's, AG-4 to AG-6, and the other
 // upstream about parts).
-void append_record(std::string& out, const store::ServedRecord& record, const RecordContext& context);
+void append_record(std::string& out, const store::ServedRecord& record,
+                   const RecordContext& context);
 
 }  // namespace provider
 

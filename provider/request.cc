@@ -247,8 +247,8 @@ unsigned check_each_key(const VerbRule& rule, const RawArguments& arguments, Oai
     } else if (oai::count_illegal_xml_chars(use.first_value) > 0) {
       // A NUL or control character: no argument's syntax allows one, and no
       // response could echo it.
-      errors.push_back(bad_argument("argument " + quoted(use.key) +
-                                    " holds characters that XML cannot carry"));
+      errors.push_back(
+          bad_argument("argument " + quoted(use.key) + " holds characters that XML cannot carry"));
     } else if (std::optional<std::string> problem = syntax_problem(*argument, use.first_value)) {
       errors.push_back(bad_argument(std::move(*problem)));
     } else {

@@ -48,13 +48,12 @@ struct OaiRequest {
 // defined for the verb, a missing required argument, any argument repeated even
 // with equal values, resumptionToken with anything but verb, an empty
 // value, a value holding characters XML cannot carry (NUL, other control
-// characters, U+FFFE, U+FFFF: no response could echo it), from/until not one of the two datestamp forms (D-7), from and until of
-// different granularities (D-5), from later than until (D-6; equal is legal), a
-// metadataPrefix that is not [A-Za-z0-9-_.!~*'()]+ (G-4), a set that is not a
-// valid setSpec (S-2). Identifier and resumptionToken contents are NOT checked
-// here (an illegal identifier is idDoesNotExist, E-5; a bad token is
-// badResumptionToken, R-5). Our repository has seconds granularity, so both
-// forms are acceptable for from/until (D-2, D-3).
+// characters, U+FFFE, U+FFFF: no response could echo it), from/until not one of the two datestamp
+// forms (D-7), from and until of different granularities (D-5), from later than until (D-6; equal
+// is legal), a metadataPrefix that is not [A-Za-z0-9-_.!~*'()]+ (G-4), a set that is not a valid
+// setSpec (S-2). Identifier and resumptionToken contents are NOT checked here (an illegal
+// identifier is idDoesNotExist, E-5; a bad token is badResumptionToken, R-5). Our repository has
+// seconds granularity, so both forms are acceptable for from/until (D-2, D-3).
 std::variant<OaiRequest, std::vector<oai::OaiError>> validate_arguments(
     const RawArguments& arguments);
 

@@ -25,10 +25,10 @@ namespace provider {
 // Everything needed to continue a list: its arguments and the last key served.
 struct TokenState {
   oai::Verb verb = oai::Verb::kListRecords;  // kListRecords, kListIdentifiers or kListSets
-  std::string metadata_prefix;           // empty for ListSets
-  std::optional<std::string> set, from;  // as requested
-  std::string until;                     // pinned at the first request, seconds form
-  std::string last_datestamp;            // keyset position: (datestamp, id) of the last item served
+  std::string metadata_prefix;               // empty for ListSets
+  std::optional<std::string> set, from;      // as requested
+  std::string until;                         // pinned at the first request, seconds form
+  std::string last_datestamp;  // keyset position: (datestamp, id) of the last item served
   std::int64_t last_id = 0;
   std::int64_t cursor = 0;  // items served before the next page
   std::int64_t complete_list_size = 0;

@@ -31,8 +31,8 @@ std::string oai_path_for(const std::string& base_url, bool metrics, bool healthz
   std::string path = "/oai";
   if (!base_url.empty()) {
     const auto scheme = base_url.find("://");
-    if (scheme == std::string::npos || (base_url.rfind("http://", 0) != 0 &&
-                                        base_url.rfind("https://", 0) != 0)) {
+    if (scheme == std::string::npos ||
+        (base_url.rfind("http://", 0) != 0 && base_url.rfind("https://", 0) != 0)) {
       throw ProviderError("the base URL must be http:// or https://");
     }
     const auto slash = base_url.find('/', scheme + 3);
@@ -124,10 +124,10 @@ void Site::observe(const ExchangeSummary& exchange) const {
   if (exchange.overloaded) metrics_->count_overload();
   if (exchange.path != settings_.oai_path) return;
   const HttpRequest* request = exchange.request;
-  const auto verb = request == nullptr
-                        ? VerbLabel::none()
-                        : VerbLabel::of_form(request->method == "POST" ? request->body
-                                                                       : request->query);
+  const auto verb =
+      request == nullptr
+          ? VerbLabel::none()
+          : VerbLabel::of_form(request->method == "POST" ? request->body : request->query);
   metrics_->count_request(verb, exchange.status, exchange.body_bytes, exchange.seconds);
 }
 

@@ -120,17 +120,17 @@ std::vector<std::string> split_at(const std::string& text, char separator);
 // this order. Both engines' record readers and searches select them so.
 enum ServedColumn : int {
   kServedId,
-  kServedSource,               // the source's name
+  kServedSource,  // the source's name
   kServedUpstreamIdentifier,
   kServedDatestamp,
   kServedDeleted,
-  kServedMetadata,             // NULL or '' when not asked for
+  kServedMetadata,  // NULL or '' when not asked for
   kServedAbout,
   kServedUpstreamDatestamp,
   kServedHarvestDate,
-  kServedUpstreamBaseUrl,      // declared, else configured
-  kServedNamespace,            // the format's namespace upstream, '' when unknown
-  kServedSetSpecs,             // joined by newlines
+  kServedUpstreamBaseUrl,  // declared, else configured
+  kServedNamespace,        // the format's namespace upstream, '' when unknown
+  kServedSetSpecs,         // joined by newlines
   kServedColumnCount
 };
 

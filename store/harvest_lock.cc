@@ -19,7 +19,7 @@ constexpr std::int64_t kAdvisoryLockKey = 0x6f61692d686172;  // "oai-har"
 }  // namespace
 
 struct HarvestLock::Held {
-  int fd = -1;                                  // the locked file (SQLite)
+  int fd = -1;                                 // the locked file (SQLite)
   std::unique_ptr<pg::Connection> connection;  // the session holding the lock (PostgreSQL)
   ~Held() {
     if (fd >= 0) close(fd);  // closing releases the flock

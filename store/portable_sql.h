@@ -12,7 +12,7 @@
 namespace store::portable_sql {
 
 // A source's columns, in the order read_source_row() reads them.
-#define OAIPMH_SOURCE_COLUMNS                                                   \
+#define OAIPMH_SOURCE_COLUMNS                                                            \
   "id, name, base_url, coalesce(declared_base_url, ''), coalesce(repository_name, ''), " \
   "granularity, deleted_record "
 

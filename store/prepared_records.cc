@@ -53,10 +53,14 @@ TextColumns fts_columns(const std::vector<DcElement>& elements) {
   std::array<bool, 5> started{};
   for (const auto& element : elements) {
     std::size_t column = 4;
-    if (element.element == "title") column = 0;
-    else if (element.element == "creator") column = 1;
-    else if (element.element == "subject") column = 2;
-    else if (element.element == "description") column = 3;
+    if (element.element == "title")
+      column = 0;
+    else if (element.element == "creator")
+      column = 1;
+    else if (element.element == "subject")
+      column = 2;
+    else if (element.element == "description")
+      column = 3;
     if (started[column]) columns[column] += '\n';
     started[column] = true;
     columns[column] += element.value;
@@ -94,14 +98,15 @@ std::string dc_json(const std::vector<DcElement>& elements) {
     json += ',';
     append_json_string(json, element.value);
     json += ',';
-    if (element.lang.empty()) json += "null";
-    else append_json_string(json, element.lang);
+    if (element.lang.empty())
+      json += "null";
+    else
+      append_json_string(json, element.lang);
     json += ']';
   }
   json += ']';
   return json;
 }
-
 
 const PreparedRecords& prepared_of(const HarvestedPage& page, PreparedRecords& owned) {
   if (page.prepared && page.prepared->records.size() == page.records.size()) return *page.prepared;
@@ -122,7 +127,6 @@ PreparedRecords prepare(const std::vector<HarvestedRecord>& records) {
   }
   return prepared;
 }
-
 
 std::string split_words(std::string_view text) {
   std::string words(text);

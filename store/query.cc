@@ -76,7 +76,8 @@ std::int64_t count(Store& store, const SearchQuery& query) {
 std::vector<HeldRecord> find_for_show(Store& store, std::string_view upstream_identifier,
                                       const std::optional<std::string>& source) {
   std::vector<HeldRecord> held;
-  for (const auto& [name, prefix] : backend_of(store).records_of_item(upstream_identifier, source)) {
+  for (const auto& [name, prefix] :
+       backend_of(store).records_of_item(upstream_identifier, source)) {
     if (auto record = store.get_record(name, upstream_identifier, prefix)) {
       held.push_back({prefix, std::move(*record)});
     }

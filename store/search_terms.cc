@@ -16,7 +16,8 @@ std::optional<std::string> quick_needle(std::string_view needle) {
 }
 
 DayRange date_window(const SearchQuery& query) {
-  const auto from = query.date_from ? read_date_bound(*query.date_from) : DayRange{"0000-01-01", ""};
+  const auto from =
+      query.date_from ? read_date_bound(*query.date_from) : DayRange{"0000-01-01", ""};
   const auto to = query.date_to ? read_date_bound(*query.date_to) : DayRange{"", "9999-12-31"};
   if (!from || !to) {
     throw StoreError("a date bound must be YYYY, YYYY-MM, YYYY-MM-DD or YYYY-MM-DDThh:mm:ssZ");

@@ -40,10 +40,10 @@ struct IdentifyFacts {
 // A repository the store harvests: our name for it, and what its Identify said.
 struct Source {
   std::int64_t id = 0;
-  std::string name;      // ours: also its set when the store is served
-  std::string base_url;  // as configured
-  std::string declared_base_url;  // Identify's baseURL; empty until identified
-  std::string repository_name;    // Identify's repositoryName; empty until identified
+  std::string name;                           // ours: also its set when the store is served
+  std::string base_url;                       // as configured
+  std::string declared_base_url;              // Identify's baseURL; empty until identified
+  std::string repository_name;                // Identify's repositoryName; empty until identified
   std::optional<std::string> granularity;     // absent until identified
   std::optional<std::string> deleted_record;  // absent until identified
 
@@ -63,7 +63,7 @@ struct MetadataFormat {
 // A set: what ListSets declared for a source (save_sets()), or one of the
 // sets the store serves (Store::sets()).
 struct SetInfo {
-  std::string set_spec;      // upstream setSpec; in Store::sets(), empty for a source itself
+  std::string set_spec;  // upstream setSpec; in Store::sets(), empty for a source itself
   std::string set_name;
   std::string descriptions;  // raw XML of the setDescription contents, may be empty
   std::string source;        // in Store::sets(): the source it belongs to; else unused
@@ -84,15 +84,15 @@ struct HarvestList {
   std::int64_t source_id = 0;
   std::string metadata_prefix;
   std::string set_spec;
-  std::optional<std::string> next_from;   // the incremental watermark (HV-3)
-  std::optional<Checkpoint> checkpoint;   // set while a list is unfinished
+  std::optional<std::string> next_from;  // the incremental watermark (HV-3)
+  std::optional<Checkpoint> checkpoint;  // set while a list is unfinished
 };
 
 // One Dublin Core element of an oai_dc record, in document order.
 struct DcElement {
   std::string element;  // one of the fifteen DCMES names, e.g. "title"
   std::string value;
-  std::string lang;     // xml:lang, empty when absent
+  std::string lang;  // xml:lang, empty when absent
 };
 
 // One record of a harvested page, as the harvester read it.
@@ -157,26 +157,26 @@ struct StoreStats {
 // A record as the provider serves it.
 struct ServedRecord {
   std::int64_t id = 0;
-  std::string source;                // the source's name (our set for it)
+  std::string source;  // the source's name (our set for it)
   std::string upstream_identifier;
-  std::string datestamp;             // ours
+  std::string datestamp;  // ours
   bool deleted = false;
   std::vector<std::string> set_specs;  // upstream setSpecs
-  std::string metadata;              // empty when deleted or not asked for
-  std::string about;                 // upstream <about> contents, may be empty
+  std::string metadata;                // empty when deleted or not asked for
+  std::string about;                   // upstream <about> contents, may be empty
   std::string upstream_datestamp;
   std::string harvest_date;
-  std::string upstream_base_url;     // the source's declared baseURL, else the configured one
-  std::string metadata_namespace;    // the format's namespace upstream, may be empty
+  std::string upstream_base_url;   // the source's declared baseURL, else the configured one
+  std::string metadata_namespace;  // the format's namespace upstream, may be empty
 };
 
 // Which records a ListRecords or ListIdentifiers page holds.
 struct RecordQuery {
   std::string metadata_prefix;
-  std::optional<std::string> source;        // only this source's records
-  std::optional<std::string> upstream_set;  // only members of this upstream set or below it (S-3)
+  std::optional<std::string> source;          // only this source's records
+  std::optional<std::string> upstream_set;    // only members of this upstream set or below it (S-3)
   std::string from = "0000-01-01T00:00:00Z";  // inclusive, seconds form
-  std::string until = "9999-12-31T23:59:59Z"; // inclusive, seconds form
+  std::string until = "9999-12-31T23:59:59Z";  // inclusive, seconds form
   // Keyset position: only records after this (datestamp, id), in that order.
   std::string after_datestamp;
   std::int64_t after_id = 0;

@@ -56,8 +56,7 @@ class PostgresBackend final : public Backend {
   std::vector<SetInfo> sets() override;
   std::string setting(std::string_view key) override;
 
-  void search(const SearchQuery& query,
-              const std::function<void(const SearchHit&)>& each) override;
+  void search(const SearchQuery& query, const std::function<void(const SearchHit&)>& each) override;
   std::int64_t count(const SearchQuery& query) override;
   std::vector<std::pair<std::string, std::string>> records_of_item(
       std::string_view upstream_identifier, const std::optional<std::string>& source) override;

@@ -81,13 +81,15 @@ Connection::Connection(const std::string& url) : conn_(PQconnectdb(url.c_str()))
   if (conn_ == nullptr) throw StoreError("cannot open store " + url + ": out of memory");
   if (PQstatus(conn_) != CONNECTION_OK) {
     std::string message = PQerrorMessage(conn_);
-    while (!message.empty() && (message.back() == '\n' || message.back() == ' ')) message.pop_back();
+    while (!message.empty() && (message.back() == '\n' || message.back() == ' '))
+      message.pop_back();
     PQfinish(conn_);
     conn_ = nullptr;
     throw StoreError("cannot open store " + url + ": " + message);
   }
   // Notices (e.g. "relation already exists, skipping") are not for people.
-  PQsetNoticeProcessor(conn_, [](void*, const char*) {}, nullptr);
+  PQsetNoticeProcessor(
+      conn_, [](void*, const char*) {}, nullptr);
 }
 
 Connection::Connection(Connection&& other) noexcept

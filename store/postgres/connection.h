@@ -34,7 +34,10 @@ class BinaryArray {
   }
   // NULL for an empty text: the SQLite engine stores '' as NULL (NULLIF).
   void add_or_null(std::string_view text) {
-    if (text.empty()) add_null(); else add(text);
+    if (text.empty())
+      add_null();
+    else
+      add(text);
   }
   void add_null() {
     put32(0xffffffffu);  // length -1
@@ -176,7 +179,7 @@ class Connection {
  private:
   Result check(PGresult* result, std::string_view what);
 
-  PGconn* conn_ = nullptr;                               // owned
+  PGconn* conn_ = nullptr;                                 // owned
   std::unordered_map<const char*, std::string> prepared_;  // SQL literal -> statement name
 };
 

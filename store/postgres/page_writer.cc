@@ -34,7 +34,10 @@ struct ChangedRecords {
     dc.add_or_null(planned.prepared->dc_json);
     hashes.add(planned.prepared->hash);
     for (std::size_t c = 0; c < text.size(); ++c) {
-      if (indexed) text[c].add(split_words(planned.prepared->text[c])); else text[c].add_null();
+      if (indexed)
+        text[c].add(split_words(planned.prepared->text[c]));
+      else
+        text[c].add_null();
     }
   }
 
@@ -328,7 +331,8 @@ class PageWriter {
 
 }  // namespace
 
-std::vector<PageCounts> PostgresBackend::write_pages(const std::vector<const HarvestedPage*>& pages) {
+std::vector<PageCounts> PostgresBackend::write_pages(
+    const std::vector<const HarvestedPage*>& pages) {
   pg::Transaction transaction(connection_);
   std::vector<PageCounts> counts;
   counts.reserve(pages.size());

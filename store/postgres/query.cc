@@ -24,7 +24,7 @@ std::string ascii_lower(const std::string& sql) { return "lower((" + sql + ") CO
 // The day (YYYY-MM-DD), month (YYYY-MM) or year (YYYY) a dc:date value `v`
 // starts with, as read_lenient_date() reads it (the longest that no digit
 // follows); NULL otherwise. One regular expression: three cost 4 times more.
-#define PG_DATE_PREFIX                                                                       \
+#define PG_DATE_PREFIX                                                                        \
   "substring(v COLLATE \"C\" from '^(?:[0-9]{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12][0-9]|3[01])" \
   "(?![0-9])|[0-9]{4}-(?:0[1-9]|1[0-2])(?![0-9])|[0-9]{4}(?![0-9]))')"
 
@@ -80,14 +80,14 @@ void add_filters(pg::BuiltStatement& statement, const SearchQuery& query) {
 // reads them), then its Dublin Core
 // elements as element US value US lang, RS between them (control
 // characters XML text cannot hold).
-#define PG_HIT_COLUMNS                                                                       \
-  "r.id, s.name, r.upstream_identifier, r.datestamp, r.deleted, "                            \
+#define PG_HIT_COLUMNS                                                                        \
+  "r.id, s.name, r.upstream_identifier, r.datestamp, r.deleted, "                             \
   "CASE WHEN %METADATA% THEN r.metadata END, r.about, r.upstream_datestamp, r.harvest_date, " \
-  "coalesce(nullif(s.declared_base_url, ''), s.base_url), '', "                              \
-  "(SELECT string_agg(x.set_spec, E'\\n' ORDER BY x.set_spec) FROM record_sets x "           \
-  "WHERE x.record_id = r.id), "                                                              \
-  "CASE WHEN NOT r.deleted THEN (SELECT string_agg(concat_ws(chr(31), e.value->>0, "         \
-  "e.value->>1, coalesce(e.value->>2, '')), chr(30) ORDER BY e.n) "                          \
+  "coalesce(nullif(s.declared_base_url, ''), s.base_url), '', "                               \
+  "(SELECT string_agg(x.set_spec, E'\\n' ORDER BY x.set_spec) FROM record_sets x "            \
+  "WHERE x.record_id = r.id), "                                                               \
+  "CASE WHEN NOT r.deleted THEN (SELECT string_agg(concat_ws(chr(31), e.value->>0, "          \
+  "e.value->>1, coalesce(e.value->>2, '')), chr(30) ORDER BY e.n) "                           \
   "FROM json_array_elements(r.dc::json) WITH ORDINALITY AS e(value, n)) END "
 
 SearchHit read_hit(const pg::Result& rows, int row) {
@@ -132,7 +132,8 @@ void PostgresBackend::search(const SearchQuery& query,
   statement.sql += "ORDER BY " + order + " LIMIT " +
                    (query.limit > 0 ? std::to_string(query.limit) : std::string("ALL"));
   statement.sql = "SELECT " + with_metadata(PG_HIT_COLUMNS, query.with_metadata) + "FROM (" +
-                  statement.sql + ") top JOIN records r ON r.id = top.hit "
+                  statement.sql +
+                  ") top JOIN records r ON r.id = top.hit "
                   "JOIN sources s ON s.id = r.source_id ORDER BY top." +
                   (query.text ? "score DESC" : "datestamp DESC") + ", top.hit DESC";
   // A cursor keeps memory flat however many records match: the hits come
@@ -165,7 +166,8 @@ std::vector<std::pair<std::string, std::string>> PostgresBackend::records_of_ite
       "ORDER BY s.name, r.metadata_prefix <> 'oai_dc', r.metadata_prefix",
       pg::Params().add(upstream_identifier).add(source));
   std::vector<std::pair<std::string, std::string>> keys;
-  for (int row = 0; row < rows.rows(); ++row) keys.emplace_back(rows.text(row, 0), rows.text(row, 1));
+  for (int row = 0; row < rows.rows(); ++row)
+    keys.emplace_back(rows.text(row, 0), rows.text(row, 1));
   return keys;
 }
 
@@ -196,16 +198,16 @@ std::vector<SourceStatus> PostgresBackend::source_status() {
         "WHERE source_id = $1 ORDER BY id DESC LIMIT 1",
         id);
     if (run.rows() > 0) {
-      status.last_run = RunStatus{
-          run.integer(0, 0),
-          run.text(0, 1),
-          run.optional_text(0, 2),
-          run.text(0, 3),
-          {run.integer(0, 4), run.integer(0, 5), run.integer(0, 6), run.integer(0, 7)},
-          run.integer(0, 8),
-          run.integer(0, 9),
-          run.integer(0, 10),
-          run.optional_text(0, 11)};
+      status.last_run =
+          RunStatus{run.integer(0, 0),
+                    run.text(0, 1),
+                    run.optional_text(0, 2),
+                    run.text(0, 3),
+                    {run.integer(0, 4), run.integer(0, 5), run.integer(0, 6), run.integer(0, 7)},
+                    run.integer(0, 8),
+                    run.integer(0, 9),
+                    run.integer(0, 10),
+                    run.optional_text(0, 11)};
     }
     auto lists = connection_.run(
         "SELECT l.metadata_prefix, l.set_spec, l.next_from, l.completed_at, "

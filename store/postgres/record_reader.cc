@@ -12,23 +12,24 @@ namespace {
 
 // The columns every served record is read with (see read_served());
 // `with_metadata` is SQL saying whether to read the metadata.
-#define PG_RECORD_COLUMNS(with_metadata)                                                     \
-  "r.id, s.name, r.upstream_identifier, r.datestamp, r.deleted, "                            \
-  "CASE WHEN " with_metadata " THEN r.metadata END, r.about, r.upstream_datestamp, "         \
-  "r.harvest_date, coalesce(nullif(s.declared_base_url, ''), s.base_url), "                  \
-  "coalesce(f.metadata_namespace, ''), "                                                     \
-  "(SELECT string_agg(x.set_spec, E'\\n' ORDER BY x.set_spec) FROM record_sets x "           \
+#define PG_RECORD_COLUMNS(with_metadata)                                           \
+  "r.id, s.name, r.upstream_identifier, r.datestamp, r.deleted, "                  \
+  "CASE WHEN " with_metadata                                                       \
+  " THEN r.metadata END, r.about, r.upstream_datestamp, "                          \
+  "r.harvest_date, coalesce(nullif(s.declared_base_url, ''), s.base_url), "        \
+  "coalesce(f.metadata_namespace, ''), "                                           \
+  "(SELECT string_agg(x.set_spec, E'\\n' ORDER BY x.set_spec) FROM record_sets x " \
   "WHERE x.record_id = r.id) "
-#define PG_SERVED_FROM                                                                       \
-  "FROM records r JOIN sources s ON s.id = r.source_id "                                     \
-  "LEFT JOIN source_formats f ON f.source_id = r.source_id "                                 \
+#define PG_SERVED_FROM                                       \
+  "FROM records r JOIN sources s ON s.id = r.source_id "     \
+  "LEFT JOIN source_formats f ON f.source_id = r.source_id " \
   "AND f.metadata_prefix = r.metadata_prefix "
 // $1 prefix, $3 until, $4 source or NULL, $5 upstream set or NULL: the set
 // itself or one below it, by whole parts (S-3).
-#define PG_FILTERS                                                                           \
-  "r.metadata_prefix = $1 AND r.datestamp <= $3 "                                            \
-  "AND ($4::text IS NULL OR s.name = $4) "                                                   \
-  "AND ($5::text IS NULL OR EXISTS (SELECT 1 FROM record_sets x WHERE x.record_id = r.id "   \
+#define PG_FILTERS                                                                         \
+  "r.metadata_prefix = $1 AND r.datestamp <= $3 "                                          \
+  "AND ($4::text IS NULL OR s.name = $4) "                                                 \
+  "AND ($5::text IS NULL OR EXISTS (SELECT 1 FROM record_sets x WHERE x.record_id = r.id " \
   "AND (x.set_spec = $5 OR left(x.set_spec, length($5) + 1) = $5 || ':'))) "
 
 }  // namespace
@@ -52,20 +53,20 @@ std::vector<ServedRecord> PostgresBackend::list_records(const RecordQuery& query
   // with records_by_datestamp's (metadata_prefix, datestamp, id) and stops
   // after the limit, at any depth.
   const bool first_page = query.after_datestamp < query.from;
-  auto rows = connection_.run(
-      "SELECT " PG_RECORD_COLUMNS("$9::boolean") PG_SERVED_FROM "WHERE " PG_FILTERS
-      "AND r.datestamp >= $2 AND (r.datestamp, r.id) > ($6, $7::bigint) "
-      "ORDER BY r.datestamp, r.id LIMIT $8::bigint",
-      pg::Params()
-          .add(query.metadata_prefix)
-          .add(query.from)
-          .add(query.until)
-          .add(query.source)
-          .add(query.upstream_set)
-          .add(first_page ? query.from : query.after_datestamp)
-          .add(first_page ? std::int64_t{0} : query.after_id)
-          .add(std::int64_t{std::max(query.limit, 0)})
-          .add(query.with_metadata));
+  auto rows = connection_.run("SELECT " PG_RECORD_COLUMNS("$9::boolean") PG_SERVED_FROM
+                              "WHERE " PG_FILTERS
+                              "AND r.datestamp >= $2 AND (r.datestamp, r.id) > ($6, $7::bigint) "
+                              "ORDER BY r.datestamp, r.id LIMIT $8::bigint",
+                              pg::Params()
+                                  .add(query.metadata_prefix)
+                                  .add(query.from)
+                                  .add(query.until)
+                                  .add(query.source)
+                                  .add(query.upstream_set)
+                                  .add(first_page ? query.from : query.after_datestamp)
+                                  .add(first_page ? std::int64_t{0} : query.after_id)
+                                  .add(std::int64_t{std::max(query.limit, 0)})
+                                  .add(query.with_metadata));
   std::vector<ServedRecord> records;
   records.reserve(static_cast<std::size_t>(rows.rows()));
   for (int row = 0; row < rows.rows(); ++row) records.push_back(read_served(rows, row));
@@ -83,15 +84,15 @@ std::int64_t PostgresBackend::count_records(const RecordQuery& query) {
                           "SELECT count(*) FROM records r WHERE r.metadata_prefix = $1 "
                           "AND r.datestamp >= $2 AND r.datestamp <= $3",
                           pg::Params().add(query.metadata_prefix).add(query.from).add(query.until))
-                    : connection_.run("SELECT count(*) FROM records r JOIN sources s "
-                                     "ON s.id = r.source_id WHERE " PG_FILTERS
-                                     "AND r.datestamp >= $2",
-                                     pg::Params()
-                                         .add(query.metadata_prefix)
-                                         .add(query.from)
-                                         .add(query.until)
-                                         .add(query.source)
-                                         .add(query.upstream_set));
+                    : connection_.run(
+                          "SELECT count(*) FROM records r JOIN sources s "
+                          "ON s.id = r.source_id WHERE " PG_FILTERS "AND r.datestamp >= $2",
+                          pg::Params()
+                              .add(query.metadata_prefix)
+                              .add(query.from)
+                              .add(query.until)
+                              .add(query.source)
+                              .add(query.upstream_set));
   const auto total = rows.integer(0, 0);
   counts_.remember(key, snapshot, total);
   return total;
@@ -100,10 +101,10 @@ std::int64_t PostgresBackend::count_records(const RecordQuery& query) {
 std::optional<ServedRecord> PostgresBackend::get_record(std::string_view source,
                                                         std::string_view upstream_identifier,
                                                         std::string_view metadata_prefix) {
-  auto rows = connection_.run(
-      "SELECT " PG_RECORD_COLUMNS("true") PG_SERVED_FROM
-      "WHERE s.name = $1 AND r.upstream_identifier = $2 AND r.metadata_prefix = $3",
-      pg::Params().add(source).add(upstream_identifier).add(metadata_prefix));
+  auto rows =
+      connection_.run("SELECT " PG_RECORD_COLUMNS("true") PG_SERVED_FROM
+                      "WHERE s.name = $1 AND r.upstream_identifier = $2 AND r.metadata_prefix = $3",
+                      pg::Params().add(source).add(upstream_identifier).add(metadata_prefix));
   if (rows.rows() == 0) return std::nullopt;
   return read_served(rows, 0);
 }

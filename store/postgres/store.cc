@@ -52,8 +52,8 @@ void migrate(pg::Connection& connection, const std::vector<Migration>& migration
     try {
       connection.exec(migration.sql);
     } catch (const StoreError& error) {
-      throw StoreError("store " + url + ": migration " + migration.name + " failed: " +
-                       error.what());
+      throw StoreError("store " + url + ": migration " + migration.name +
+                       " failed: " + error.what());
     }
     connection.exec("DELETE FROM schema_version");
     connection.run_once("INSERT INTO schema_version (version) VALUES ($1)",
@@ -133,7 +133,8 @@ void PostgresBackend::save_identify(std::int64_t source_id, const IdentifyFacts&
 // A source declares a few formats and at most some thousands of sets: one
 // statement a row is fast enough. A name given twice keeps the last, as
 // SQLite's INSERT OR REPLACE does.
-void PostgresBackend::save_formats(std::int64_t source_id, const std::vector<MetadataFormat>& formats) {
+void PostgresBackend::save_formats(std::int64_t source_id,
+                                   const std::vector<MetadataFormat>& formats) {
   pg::Transaction transaction(connection_);
   connection_.run("DELETE FROM source_formats WHERE source_id = $1", pg::Params().add(source_id));
   for (const auto& format : formats) {
@@ -177,8 +178,9 @@ HarvestList PostgresBackend::open_list(std::int64_t source_id, std::string_view 
       "WHERE l.source_id = $1 AND l.metadata_prefix = $2 AND l.set_spec = $3",
       key);
   if (found.rows() == 0) throw StoreError("harvest list vanished while opening it");
-  HarvestList list{found.integer(0, 0), source_id, std::string(metadata_prefix),
-                   std::string(set_spec), found.optional_text(0, 1), std::nullopt};
+  HarvestList list{found.integer(0, 0),          source_id,
+                   std::string(metadata_prefix), std::string(set_spec),
+                   found.optional_text(0, 1),    std::nullopt};
   if (found.boolean(0, 7)) {
     list.checkpoint = Checkpoint{found.optional_text(0, 2), found.optional_text(0, 3),
                                  found.text(0, 4), found.text(0, 5), found.integer(0, 6)};
@@ -194,7 +196,7 @@ void PostgresBackend::start_sweep(std::int64_t list_id) {
   pg::Transaction transaction(connection_);
   connection_.run("DELETE FROM sweeps WHERE list_id = $1", pg::Params().add(list_id));
   connection_.run("INSERT INTO sweeps (list_id, started_at) VALUES ($1, $2)",
-                 pg::Params().add(list_id).add(now_datestamp()));
+                  pg::Params().add(list_id).add(now_datestamp()));
   transaction.commit();
 }
 
@@ -221,10 +223,19 @@ void PostgresBackend::quarantine(std::optional<std::int64_t> source_id,
                                  std::string_view error, std::optional<std::int64_t> byte_offset,
                                  std::string_view raw) {
   pg::Params params;
-  if (source_id) params.add(*source_id); else params.add_null();
-  if (run_id) params.add(*run_id); else params.add_null();
+  if (source_id)
+    params.add(*source_id);
+  else
+    params.add_null();
+  if (run_id)
+    params.add(*run_id);
+  else
+    params.add_null();
   params.add(request_url).add(now_datestamp()).add(error);
-  if (byte_offset) params.add(*byte_offset); else params.add_null();
+  if (byte_offset)
+    params.add(*byte_offset);
+  else
+    params.add_null();
   // Bytes, not text: what failed may not even be UTF-8.
   params.bytes(raw);
   connection_.run(

@@ -15,8 +15,23 @@ namespace {
 constexpr unsigned kTitle = 1, kCreator = 2, kSubject = 4, kDescription = 8, kOther = 16;
 constexpr unsigned kAllColumns = 31;
 
-enum class Token { kString, kAnd, kOr, kNot, kLeft, kRight, kLeftBrace, kRightBrace, kColon,
-                   kComma, kPlus, kStar, kMinus, kCaret, kEnd };
+enum class Token {
+  kString,
+  kAnd,
+  kOr,
+  kNot,
+  kLeft,
+  kRight,
+  kLeftBrace,
+  kRightBrace,
+  kColon,
+  kComma,
+  kPlus,
+  kStar,
+  kMinus,
+  kCaret,
+  kEnd
+};
 
 // FTS5's bareword characters: letters, digits, '_', every non-ASCII byte.
 bool bareword(char c) {
@@ -26,7 +41,8 @@ bool bareword(char c) {
 
 class TextQuery {
  public:
-  TextQuery(std::string_view text, pg::BuiltStatement& statement) : text_(text), statement_(statement) {
+  TextQuery(std::string_view text, pg::BuiltStatement& statement)
+      : text_(text), statement_(statement) {
     next();
   }
 
@@ -53,9 +69,9 @@ class TextQuery {
     }
     const char c = text_[at_];
     static constexpr std::pair<char, Token> kPunctuation[] = {
-        {'(', Token::kLeft},  {')', Token::kRight}, {'{', Token::kLeftBrace},
+        {'(', Token::kLeft},       {')', Token::kRight}, {'{', Token::kLeftBrace},
         {'}', Token::kRightBrace}, {':', Token::kColon}, {',', Token::kComma},
-        {'+', Token::kPlus},  {'*', Token::kStar},  {'-', Token::kMinus},
+        {'+', Token::kPlus},       {'*', Token::kStar},  {'-', Token::kMinus},
         {'^', Token::kCaret}};
     for (const auto& [character, token] : kPunctuation) {
       if (c == character) {
@@ -89,8 +105,8 @@ class TextQuery {
     }
     while (at_ < text_.size() && bareword(text_[at_])) word_ += text_[at_++];
     quoted_ = false;
-    token_ = word_ == "AND" ? Token::kAnd
-             : word_ == "OR" ? Token::kOr
+    token_ = word_ == "AND"   ? Token::kAnd
+             : word_ == "OR"  ? Token::kOr
              : word_ == "NOT" ? Token::kNot
                               : Token::kString;
   }
@@ -212,7 +228,8 @@ class TextQuery {
 
   unsigned column(const std::string& name) {
     std::string lower;
-    for (const char c : name) lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    for (const char c : name)
+      lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     if (lower == "title") return kTitle;
     if (lower == "creator") return kCreator;
     if (lower == "subject") return kSubject;
@@ -236,9 +253,9 @@ class TextQuery {
       long distance = 10;
       if (token_ == Token::kComma) {
         next();
-        if (token_ != Token::kString ||
-            !std::all_of(word_.begin(), word_.end(),
-                         [](char c) { return std::isdigit(static_cast<unsigned char>(c)) != 0; })) {
+        if (token_ != Token::kString || !std::all_of(word_.begin(), word_.end(), [](char c) {
+              return std::isdigit(static_cast<unsigned char>(c)) != 0;
+            })) {
           fail("expected integer, got \"" + word_ + "\"");
         }
         distance = std::stol(word_.substr(0, 9));

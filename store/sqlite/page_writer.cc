@@ -51,7 +51,8 @@ class PageWriter {
         "SELECT l.source_id, l.metadata_prefix, s.list_id IS NOT NULL "
         "FROM harvest_lists l LEFT JOIN sweeps s ON s.list_id = l.id WHERE l.id = ?1");
     list.bind(1, page_.list_id);
-    if (!list.step()) throw StoreError("write_page: no harvest list " + std::to_string(page_.list_id));
+    if (!list.step())
+      throw StoreError("write_page: no harvest list " + std::to_string(page_.list_id));
     source_id_ = list.column_int(0);
     prefix_ = list.column_text(1);
     sweeping_ = list.column_int(2) != 0;
@@ -78,7 +79,8 @@ class PageWriter {
       PlannedRecord planned{&record, prepared, std::nullopt};
       find.bind(1, source_id_).bind(2, record.identifier).bind(3, prefix_);
       if (find.step()) {
-        planned.existing = Existing{find.column_int(0), find.column_text(1), find.column_int(2) != 0};
+        planned.existing =
+            Existing{find.column_int(0), find.column_text(1), find.column_int(2) != 0};
       }
       find.reset();
       plan.push_back(std::move(planned));
@@ -142,7 +144,8 @@ class PageWriter {
     text.bind(1, id);
     if (text.step()) {
       IndexedText indexed{id, {}};
-      for (int c = 0; c < 5; ++c) indexed.columns[static_cast<std::size_t>(c)] = text.column_text(c);
+      for (int c = 0; c < 5; ++c)
+        indexed.columns[static_cast<std::size_t>(c)] = text.column_text(c);
       unindexed_.push_back(std::move(indexed));
     }
     text.reset();
@@ -170,7 +173,8 @@ class PageWriter {
   void remember_seen() {
     auto& seen = db_.statement(
         "INSERT OR IGNORE INTO sweep_seen (list_id, upstream_identifier) VALUES (?1, ?2)");
-    for (const auto& record : page_.records) seen.bind(1, page_.list_id).bind(2, record.identifier).run();
+    for (const auto& record : page_.records)
+      seen.bind(1, page_.list_id).bind(2, record.identifier).run();
   }
 
   // The live records of the list's source and format that the sweep did not

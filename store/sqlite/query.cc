@@ -137,10 +137,9 @@ std::vector<DcElement> read_dc(SqliteBackend& impl, std::int64_t record_id) {
 void SqliteBackend::search(const SearchQuery& query,
                            const std::function<void(const SearchHit&)>& each) {
   auto& impl = *this;
-  auto& select =
-      query.text ? impl.statement("SELECT " HIT_COLUMNS TEXT_HITS)
-                 : impl.statement("SELECT " HIT_COLUMNS ALL_FROM SEARCH_FILTERS
-                                  "ORDER BY r.datestamp DESC, r.id DESC LIMIT ?13");
+  auto& select = query.text ? impl.statement("SELECT " HIT_COLUMNS TEXT_HITS)
+                            : impl.statement("SELECT " HIT_COLUMNS ALL_FROM SEARCH_FILTERS
+                                             "ORDER BY r.datestamp DESC, r.id DESC LIMIT ?13");
   bind_filters(select, query);
   select.bind(13, query.limit > 0 ? query.limit : -1).bind(14, query.with_metadata ? 1 : 0);
   try {

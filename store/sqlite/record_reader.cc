@@ -10,24 +10,26 @@ namespace store {
 namespace {
 
 // The columns every served record is read with (see read_served()).
-#define RECORD_COLUMNS                                                                       \
-  "r.id, s.name, r.upstream_identifier, r.datestamp, r.deleted, "                            \
-  "CASE WHEN ?9 THEN r.metadata END, r.about, r.upstream_datestamp, r.harvest_date, "        \
+#define RECORD_COLUMNS                                                                \
+  "r.id, s.name, r.upstream_identifier, r.datestamp, r.deleted, "                     \
+  "CASE WHEN ?9 THEN r.metadata END, r.about, r.upstream_datestamp, r.harvest_date, " \
   "coalesce(nullif(s.declared_base_url, ''), s.base_url), coalesce(f.metadata_namespace, ''), "
-#define SERVED_COLUMNS \
-  RECORD_COLUMNS "(SELECT group_concat(x.set_spec, char(10)) FROM record_sets x WHERE x.record_id = r.id) "
+#define SERVED_COLUMNS                                             \
+  RECORD_COLUMNS                                                   \
+  "(SELECT group_concat(x.set_spec, char(10)) FROM record_sets x " \
+  "WHERE x.record_id = r.id) "
 // A page's records leave their setSpecs to add_set_specs(): run for each
 // row, the subquery above cost a third of the page's SQLite time.
 #define PAGE_COLUMNS RECORD_COLUMNS "NULL "
-#define SERVED_FROM                                                                          \
-  "FROM records r JOIN sources s ON s.id = r.source_id "                                     \
-  "LEFT JOIN source_formats f ON f.source_id = r.source_id "                                 \
+#define SERVED_FROM                                          \
+  "FROM records r JOIN sources s ON s.id = r.source_id "     \
+  "LEFT JOIN source_formats f ON f.source_id = r.source_id " \
   "AND f.metadata_prefix = r.metadata_prefix "
 // ?1 prefix, ?3 until, ?4 source or NULL, ?5 upstream set or NULL.
-#define FILTERS                                                                              \
-  "r.metadata_prefix = ?1 AND r.datestamp <= ?3 "                                            \
-  "AND (?4 IS NULL OR s.name = ?4) "                                                         \
-  "AND (?5 IS NULL OR EXISTS (SELECT 1 FROM record_sets x WHERE x.record_id = r.id "         \
+#define FILTERS                                                                      \
+  "r.metadata_prefix = ?1 AND r.datestamp <= ?3 "                                    \
+  "AND (?4 IS NULL OR s.name = ?4) "                                                 \
+  "AND (?5 IS NULL OR EXISTS (SELECT 1 FROM record_sets x WHERE x.record_id = r.id " \
   "AND (x.set_spec = ?5 OR substr(x.set_spec, 1, length(?5) + 1) = ?5 || ':'))) "
 
 void bind_filters(sqlite::Statement& statement, const RecordQuery& query) {
@@ -127,18 +129,18 @@ std::vector<ServedRecord> SqliteBackend::list_records(const RecordQuery& query) 
   };
   if (query.after_datestamp < query.from) {
     read(statement("SELECT " PAGE_COLUMNS SERVED_FROM "WHERE " FILTERS
-                          "AND r.datestamp >= ?6 ORDER BY r.datestamp, r.id LIMIT ?8"),
+                   "AND r.datestamp >= ?6 ORDER BY r.datestamp, r.id LIMIT ?8"),
          query.from);
     add_set_specs(*this, records);
     return records;
   }
   auto& same_second = statement("SELECT " PAGE_COLUMNS SERVED_FROM "WHERE " FILTERS
-                                       "AND r.datestamp = ?6 AND r.id > ?7 ORDER BY r.id LIMIT ?8");
+                                "AND r.datestamp = ?6 AND r.id > ?7 ORDER BY r.id LIMIT ?8");
   same_second.bind(7, query.after_id);
   read(same_second, query.after_datestamp);
   if (static_cast<std::int64_t>(records.size()) < query.limit) {
     read(statement("SELECT " PAGE_COLUMNS SERVED_FROM "WHERE " FILTERS
-                          "AND r.datestamp > ?6 ORDER BY r.datestamp, r.id LIMIT ?8"),
+                   "AND r.datestamp > ?6 ORDER BY r.datestamp, r.id LIMIT ?8"),
          query.after_datestamp);
   }
   add_set_specs(*this, records);
@@ -154,11 +156,11 @@ std::int64_t SqliteBackend::count_records(const RecordQuery& query) {
   // Without a set, records_by_datestamp alone answers (a covering index
   // scan, 0.1 s for a million records); a set needs each record's row.
   const bool whole = !query.source && !query.upstream_set;
-  auto& count = whole ? statement(
-                            "SELECT count(*) FROM records r WHERE r.metadata_prefix = ?1 "
-                            "AND r.datestamp >= ?2 AND r.datestamp <= ?3")
-                      : statement("SELECT count(*) " SERVED_FROM "WHERE " FILTERS
-                                         "AND r.datestamp >= ?2");
+  auto& count =
+      whole ? statement(
+                  "SELECT count(*) FROM records r WHERE r.metadata_prefix = ?1 "
+                  "AND r.datestamp >= ?2 AND r.datestamp <= ?3")
+            : statement("SELECT count(*) " SERVED_FROM "WHERE " FILTERS "AND r.datestamp >= ?2");
   count.bind(1, query.metadata_prefix).bind(2, query.from).bind(3, query.until);
   if (!whole) count.bind_optional(4, query.source).bind_optional(5, query.upstream_set);
   count.step();
@@ -169,11 +171,11 @@ std::int64_t SqliteBackend::count_records(const RecordQuery& query) {
 }
 
 std::optional<ServedRecord> SqliteBackend::get_record(std::string_view source,
-                                              std::string_view upstream_identifier,
-                                              std::string_view metadata_prefix) {
-  auto& select = statement(
-      "SELECT " SERVED_COLUMNS SERVED_FROM
-      "WHERE s.name = ?1 AND r.upstream_identifier = ?2 AND r.metadata_prefix = ?3");
+                                                      std::string_view upstream_identifier,
+                                                      std::string_view metadata_prefix) {
+  auto& select =
+      statement("SELECT " SERVED_COLUMNS SERVED_FROM
+                "WHERE s.name = ?1 AND r.upstream_identifier = ?2 AND r.metadata_prefix = ?3");
   select.bind(1, source).bind(2, upstream_identifier).bind(3, metadata_prefix).bind(9, 1);
   std::optional<ServedRecord> record;
   if (select.step()) record = read_served(select);
@@ -182,7 +184,7 @@ std::optional<ServedRecord> SqliteBackend::get_record(std::string_view source,
 }
 
 std::vector<std::string> SqliteBackend::prefixes_of(std::string_view source,
-                                            std::string_view upstream_identifier) {
+                                                    std::string_view upstream_identifier) {
   auto& select = statement(
       "SELECT r.metadata_prefix FROM records r JOIN sources s ON s.id = r.source_id "
       "WHERE s.name = ?1 AND r.upstream_identifier = ?2 ORDER BY r.metadata_prefix");

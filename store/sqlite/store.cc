@@ -34,8 +34,8 @@ void migrate(sqlite::Connection& connection, const std::vector<Migration>& migra
 std::unique_ptr<Backend> open_sqlite(const std::string& path,
                                      const std::vector<Migration>& migrations,
                                      const OpenOptions& options) {
-  const int flags = options.read_only ? SQLITE_OPEN_READONLY
-                                      : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+  const int flags =
+      options.read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
   sqlite::Connection connection(path, flags | SQLITE_OPEN_NOMUTEX);
   sqlite3_busy_timeout(connection.get(), options.busy_timeout_ms);
   int version = 0;
@@ -64,7 +64,9 @@ std::unique_ptr<Backend> open_sqlite(const std::string& path,
     if (version == 0) connection.exec("PRAGMA page_size = 16384");
     // WAL lets `serve` read while `harvest` writes; NORMAL sync is durable
     // against a crash of the process, the case that matters here.
-    connection.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA wal_autocheckpoint = 10000");
+    connection.exec(
+        "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA wal_autocheckpoint = "
+        "10000");
     migrate(connection, migrations, path);
   }
   return std::make_unique<SqliteBackend>(std::move(connection));
@@ -96,10 +98,10 @@ std::optional<Source> SqliteBackend::find_source(std::string_view name) {
 
 void SqliteBackend::save_identify(std::int64_t source_id, const IdentifyFacts& facts) {
   statement(
-           "UPDATE sources SET repository_name = ?2, declared_base_url = ?3, "
-           "protocol_version = ?4, admin_emails = ?5, earliest_datestamp = ?6, "
-           "deleted_record = ?7, granularity = ?8, compression = ?9, identified_at = ?10 "
-           "WHERE id = ?1")
+      "UPDATE sources SET repository_name = ?2, declared_base_url = ?3, "
+      "protocol_version = ?4, admin_emails = ?5, earliest_datestamp = ?6, "
+      "deleted_record = ?7, granularity = ?8, compression = ?9, identified_at = ?10 "
+      "WHERE id = ?1")
       .bind(1, source_id)
       .bind(2, facts.repository_name)
       .bind(3, facts.declared_base_url)
@@ -113,7 +115,8 @@ void SqliteBackend::save_identify(std::int64_t source_id, const IdentifyFacts& f
       .run();
 }
 
-void SqliteBackend::save_formats(std::int64_t source_id, const std::vector<MetadataFormat>& formats) {
+void SqliteBackend::save_formats(std::int64_t source_id,
+                                 const std::vector<MetadataFormat>& formats) {
   sqlite::Transaction transaction(connection_);
   statement("DELETE FROM source_formats WHERE source_id = ?1").bind(1, source_id).run();
   auto& insert = statement(
@@ -143,10 +146,10 @@ void SqliteBackend::save_sets(std::int64_t source_id, const std::vector<SetInfo>
 }
 
 HarvestList SqliteBackend::open_list(std::int64_t source_id, std::string_view metadata_prefix,
-                             std::string_view set_spec) {
+                                     std::string_view set_spec) {
   statement(
-           "INSERT INTO harvest_lists (source_id, metadata_prefix, set_spec) VALUES (?1, ?2, ?3) "
-           "ON CONFLICT DO NOTHING")
+      "INSERT INTO harvest_lists (source_id, metadata_prefix, set_spec) VALUES (?1, ?2, ?3) "
+      "ON CONFLICT DO NOTHING")
       .bind(1, source_id)
       .bind(2, metadata_prefix)
       .bind(3, set_spec)
@@ -158,12 +161,13 @@ HarvestList SqliteBackend::open_list(std::int64_t source_id, std::string_view me
       "WHERE l.source_id = ?1 AND l.metadata_prefix = ?2 AND l.set_spec = ?3");
   select.bind(1, source_id).bind(2, metadata_prefix).bind(3, set_spec);
   if (!select.step()) throw StoreError("harvest list vanished while opening it");
-  HarvestList list{select.column_int(0), source_id, std::string(metadata_prefix),
-                   std::string(set_spec), select.column_optional_text(1), std::nullopt};
+  HarvestList list{select.column_int(0),           source_id,
+                   std::string(metadata_prefix),   std::string(set_spec),
+                   select.column_optional_text(1), std::nullopt};
   if (select.column_int(7) != 0) {
-    list.checkpoint = Checkpoint{select.column_optional_text(2), select.column_optional_text(3),
-                                 select.column_text(4), select.column_text(5),
-                                 select.column_int(6)};
+    list.checkpoint =
+        Checkpoint{select.column_optional_text(2), select.column_optional_text(3),
+                   select.column_text(4), select.column_text(5), select.column_int(6)};
   }
   select.reset();
   return list;
@@ -184,8 +188,8 @@ void SqliteBackend::start_sweep(std::int64_t list_id) {
 }
 
 std::int64_t SqliteBackend::begin_run(std::int64_t source_id) {
-  auto& insert = statement(
-      "INSERT INTO harvest_runs (source_id, started_at) VALUES (?1, ?2) RETURNING id");
+  auto& insert =
+      statement("INSERT INTO harvest_runs (source_id, started_at) VALUES (?1, ?2) RETURNING id");
   insert.bind(1, source_id).bind(2, now_datestamp());
   insert.step();
   const auto id = insert.column_int(0);
@@ -194,13 +198,13 @@ std::int64_t SqliteBackend::begin_run(std::int64_t source_id) {
 }
 
 void SqliteBackend::finish_run(std::int64_t run_id, RunResult result, std::string_view error,
-                       std::int64_t retries) {
+                               std::int64_t retries) {
   const char* result_text = result == RunResult::kOk       ? "ok"
                             : result == RunResult::kFailed ? "failed"
                                                            : "interrupted";
   statement(
-           "UPDATE harvest_runs SET ended_at = ?2, result = ?3, error = NULLIF(?4, ''), "
-           "retries = ?5 WHERE id = ?1")
+      "UPDATE harvest_runs SET ended_at = ?2, result = ?3, error = NULLIF(?4, ''), "
+      "retries = ?5 WHERE id = ?1")
       .bind(1, run_id)
       .bind(2, now_datestamp())
       .bind(3, result_text)
@@ -209,16 +213,26 @@ void SqliteBackend::finish_run(std::int64_t run_id, RunResult result, std::strin
       .run();
 }
 
-void SqliteBackend::quarantine(std::optional<std::int64_t> source_id, std::optional<std::int64_t> run_id,
-                       std::string_view request_url, std::string_view error,
-                       std::optional<std::int64_t> byte_offset, std::string_view raw) {
+void SqliteBackend::quarantine(std::optional<std::int64_t> source_id,
+                               std::optional<std::int64_t> run_id, std::string_view request_url,
+                               std::string_view error, std::optional<std::int64_t> byte_offset,
+                               std::string_view raw) {
   auto& insert = statement(
       "INSERT INTO quarantine (source_id, run_id, request_url, received_at, error, byte_offset, "
       "raw) VALUES (?1, ?2, ?3, ?4, ?5, ?6, CAST(?7 AS BLOB))");
-  if (source_id) insert.bind(1, *source_id); else insert.bind_null(1);
-  if (run_id) insert.bind(2, *run_id); else insert.bind_null(2);
+  if (source_id)
+    insert.bind(1, *source_id);
+  else
+    insert.bind_null(1);
+  if (run_id)
+    insert.bind(2, *run_id);
+  else
+    insert.bind_null(2);
   insert.bind(3, request_url).bind(4, now_datestamp()).bind(5, error);
-  if (byte_offset) insert.bind(6, *byte_offset); else insert.bind_null(6);
+  if (byte_offset)
+    insert.bind(6, *byte_offset);
+  else
+    insert.bind_null(6);
   insert.bind(7, raw).run();
 }
 

@@ -84,7 +84,8 @@ TEST(Cli, ServeRefusesBadSettingsClearly) {
     EXPECT_EQ(result.exit_status, 2) << arguments << ": " << result.output;
     EXPECT_NE(result.output.find(expected), std::string::npos) << result.output;
   }
-  const auto missing = run_command(kOaipmh + " serve --listen 127.0.0.1:0 --store " + dir.file("none.sqlite"));
+  const auto missing =
+      run_command(kOaipmh + " serve --listen 127.0.0.1:0 --store " + dir.file("none.sqlite"));
   EXPECT_EQ(missing.exit_status, 1) << missing.output;
   EXPECT_NE(missing.output.find("cannot open store"), std::string::npos) << missing.output;
 }
@@ -96,7 +97,8 @@ TEST(Cli, WorkerNeedsAConfigurationAndAPostgresStore) {
   const auto config = dir.file("workers.toml");
   std::ofstream(config) << "[[source]]\nname = \"a\"\nurl = \"http://127.0.0.1:9/oai\"\n";
   const std::vector<std::pair<std::string, std::string>> cases = {
-      {"--worker --store " + dir.file("s.sqlite") + " --config " + config, "needs a PostgreSQL store"},
+      {"--worker --store " + dir.file("s.sqlite") + " --config " + config,
+       "needs a PostgreSQL store"},
       {"--worker --store postgresql:///x --url http://127.0.0.1:9/oai --name a",
        "--worker harvests the sources of --config"},
       {"--worker --full --store postgresql:///x --config " + config, "--full, --from and --until"},
@@ -118,7 +120,8 @@ TEST(Cli, WorkerSettingsAreCheckedLikeEveryOtherKey) {
            {"revisit_hours = -1", "revisit_hours"},
            {"revisit_hours = nan", "revisit_hours"}}) {
     const auto config = dir.file("bad.toml");
-    std::ofstream(config) << "[harvest]\n" << line << "\n[[source]]\nname = \"a\"\n"
+    std::ofstream(config) << "[harvest]\n"
+                          << line << "\n[[source]]\nname = \"a\"\n"
                           << "url = \"http://127.0.0.1:9/oai\"\n";
     const auto result =
         run_command(kOaipmh + " harvest --worker --store postgresql:///x --config " + config);
@@ -146,11 +149,12 @@ TEST(Cli, StoreUrlInTheConfigurationIsUsedAsGiven) {
 TEST(Cli, PostgresStoreHarvestLockIsAnAdvisoryLock) {
   PostgresDatabase database;
   ASSERT_EQ(run_command(kOaipmh + " init --store '" + database.url() + "'").exit_status, 0);
-  const std::string hold =
-      "psql -X -q '" + database.url() + "' -c 'SELECT pg_advisory_lock(" +
-      std::to_string(0x6f61692d686172) + "), pg_sleep(3)' >/dev/null 2>&1 & sleep 1; ";
-  const auto result = run_command(hold + kOaipmh + " harvest --store '" + database.url() +
-                                  "' --url http://127.0.0.1:9/oai --name a 2>&1; status=$?; wait; exit $status");
+  const std::string hold = "psql -X -q '" + database.url() + "' -c 'SELECT pg_advisory_lock(" +
+                           std::to_string(0x6f61692d686172) +
+                           "), pg_sleep(3)' >/dev/null 2>&1 & sleep 1; ";
+  const auto result =
+      run_command(hold + kOaipmh + " harvest --store '" + database.url() +
+                  "' --url http://127.0.0.1:9/oai --name a 2>&1; status=$?; wait; exit $status");
   EXPECT_EQ(result.exit_status, 3) << result.output;
   EXPECT_NE(result.output.find("another harvest holds the lock"), std::string::npos)
       << result.output;

@@ -30,7 +30,8 @@ const std::string kOaipmh = OAIPMH_BINARY;
 // A configuration for tests: no politeness delay, quick retries.
 std::string write_config(const TempDir& dir, const std::string& store,
                          const std::vector<std::pair<std::string, std::string>>& sources) {
-  std::string text = "store = \"" + store + "\"\n[harvest]\npoliteness_delay = 0\n"
+  std::string text = "store = \"" + store +
+                     "\"\n[harvest]\npoliteness_delay = 0\n"
                      "retry_base_delay = 0.05\nmax_attempts = 2\nlow_speed_time = 5\n";
   for (const auto& [name, url] : sources) {
     text += "[[source]]\nname = \"" + name + "\"\nurl = \"" + url + "\"\n";
@@ -82,9 +83,8 @@ TEST_F(HarvestCli, OneFailingSourceExitsOneAndOthersAreHarvested) {
   start(testing_support::write_page_chain(dir_.path().string(), 1, 5));
   const auto store = dir_.file("store.sqlite");
   // Nothing listens on port 1 of the loopback: connecting is refused.
-  const auto config = write_config(dir_, store,
-                                   {{"good", server_->base_url()},
-                                    {"missing", "http://127.0.0.1:1/oai"}});
+  const auto config = write_config(
+      dir_, store, {{"good", server_->base_url()}, {"missing", "http://127.0.0.1:1/oai"}});
   const auto result = run_command(kOaipmh + " harvest --config " + config);
   EXPECT_EQ(result.exit_status, 1) << result.output;
   EXPECT_NE(result.output.find("good: ok"), std::string::npos) << result.output;
@@ -127,8 +127,8 @@ TEST_F(HarvestCli, HeldLockExitsThreeAtOnce) {
   const int fd = open((store + ".harvest-lock").c_str(), O_RDWR | O_CREAT, 0644);
   ASSERT_GE(fd, 0);
   ASSERT_EQ(flock(fd, LOCK_EX | LOCK_NB), 0);
-  const auto result = run_command(kOaipmh + " harvest --store " + store +
-                                  " --url http://127.0.0.1:1/oai --name x");
+  const auto result =
+      run_command(kOaipmh + " harvest --store " + store + " --url http://127.0.0.1:1/oai --name x");
   close(fd);
   EXPECT_EQ(result.exit_status, 3) << result.output;
   EXPECT_NE(result.output.find("another harvest holds the lock"), std::string::npos);
@@ -159,9 +159,10 @@ TEST_F(HarvestCli, ContactIsSentAsFromAndItsAbsenceIsNotedOnce_HV10) {
   EXPECT_EQ(last_request["headers"].value("user-agent", ""), "probe/1.0");
 
   // A value that could add a header of its own is refused, here and in the file.
-  EXPECT_EQ(run_command(kOaipmh + " harvest --store " + store + url + " --contact 'a@b.org\r\nX: y'")
-                .exit_status,
-            2);
+  EXPECT_EQ(
+      run_command(kOaipmh + " harvest --store " + store + url + " --contact 'a@b.org\r\nX: y'")
+          .exit_status,
+      2);
   const auto config = dir_.file("bad-contact.toml");
   std::ofstream(config) << "store = \"x\"\n[harvest]\ncontact = \"not an address\"\n";
   const auto refused = run_command(kOaipmh + " harvest --config " + config);
@@ -175,11 +176,11 @@ TEST_F(HarvestCli, ContactIsSentAsFromAndItsAbsenceIsNotedOnce_HV10) {
 TEST_F(HarvestCli, PerSourceKeysHaveCommandLineForms) {
   start(testing_support::write_page_chain(dir_.path().string(), 3, 2));
   const auto store = dir_.file("store.sqlite");
-  const auto result = run_command(
-      kOaipmh + " harvest --store " + store + " --url " + server_->base_url() +
-      " --name chain --politeness-delay 0.4 --max-attempts 1 --connect-timeout 5"
-      " --request-timeout 60 --max-response-mb 8 --max-retry-wait 1 --max-pages 10"
-      " --ignore-declared-base-url --contact harvest@example.org");
+  const auto result =
+      run_command(kOaipmh + " harvest --store " + store + " --url " + server_->base_url() +
+                  " --name chain --politeness-delay 0.4 --max-attempts 1 --connect-timeout 5"
+                  " --request-timeout 60 --max-response-mb 8 --max-retry-wait 1 --max-pages 10"
+                  " --ignore-declared-base-url --contact harvest@example.org");
   ASSERT_EQ(result.exit_status, 0) << result.output;
   const auto requests = server_->requests();
   ASSERT_GE(requests.size(), 6u);  // Identify, formats, sets, three pages
@@ -188,14 +189,14 @@ TEST_F(HarvestCli, PerSourceKeysHaveCommandLineForms) {
   EXPECT_GE(last - first, 0.4 * static_cast<double>(requests.size() - 1) - 0.05)
       << "requests closer together than the politeness delay";
   // --max-pages 1 stops the three-page list as a loop (HV-4).
-  const auto stopped = run_command(kOaipmh + " harvest --store " + dir_.file("other.sqlite") +
-                                   " --url " + server_->base_url() +
-                                   " --name chain --politeness-delay 0 --max-pages 1");
+  const auto stopped =
+      run_command(kOaipmh + " harvest --store " + dir_.file("other.sqlite") + " --url " +
+                  server_->base_url() + " --name chain --politeness-delay 0 --max-pages 1");
   EXPECT_EQ(stopped.exit_status, 1) << stopped.output;
-  for (const std::string bad : {"--politeness-delay -1", "--max-response-mb 4096",
-                                "--max-attempts 0", "--max-pages 0"}) {
-    EXPECT_EQ(run_command(kOaipmh + " harvest --store " + store + " --url " +
-                          server_->base_url() + " --name chain " + bad)
+  for (const std::string bad :
+       {"--politeness-delay -1", "--max-response-mb 4096", "--max-attempts 0", "--max-pages 0"}) {
+    EXPECT_EQ(run_command(kOaipmh + " harvest --store " + store + " --url " + server_->base_url() +
+                          " --name chain " + bad)
                   .exit_status,
               2)
         << bad;

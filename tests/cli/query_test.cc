@@ -11,18 +11,18 @@
 #include <set>
 
 #include "tests/harvester/harvest_fixture.h"
-#include "tests/support/page_chain.h"
 #include "tests/store/store_engines.h"
+#include "tests/support/page_chain.h"
 #include "tests/support/postgres_database.h"
 #include "tests/support/run_command.h"
 
 namespace {
 
 using testing_support::CommandResult;
+using testing_support::Engine;
 using testing_support::file_response;
 using testing_support::FixtureServer;
 using testing_support::json;
-using testing_support::Engine;
 using testing_support::PostgresDatabase;
 using testing_support::PostgresStoreProbe;
 using testing_support::SqliteStoreProbe;
@@ -146,7 +146,8 @@ class QueryCli : public ::testing::TestWithParam<Engine> {
     const auto misc =
         serve(*dir_, "misc", write_misc(dir_->path().string()), "harvest/no-set-hierarchy.xml");
     const auto config = dir_->file("oaipmh.toml");
-    std::ofstream(config) << "store = \"" << sqlite_store_ << "\"\n[harvest]\npoliteness_delay = 0\n"
+    std::ofstream(config) << "store = \"" << sqlite_store_
+                          << "\"\n[harvest]\npoliteness_delay = 0\n"
                           << "[[source]]\nname = \"csto\"\nurl = \"" << csto->base_url() << "\"\n"
                           << "[[source]]\nname = \"chain\"\nurl = \"" << chain->base_url() << "\"\n"
                           << "[[source]]\nname = \"misc\"\nurl = \"" << misc->base_url() << "\"\n"
@@ -192,8 +193,7 @@ class QueryCli : public ::testing::TestWithParam<Engine> {
   }
 
   // The same on `store`, whatever the test's engine.
-  static CommandResult run_on(const std::string& store,
-                              const std::vector<std::string>& arguments) {
+  static CommandResult run_on(const std::string& store, const std::vector<std::string>& arguments) {
     // Appended piece by piece: `" " + shell_quoted(...)` trips GCC 12's
     // -Wrestrict (a false positive) at -O3.
     std::string command = kOaipmh;
@@ -266,26 +266,62 @@ TEST_P(QueryCli, FullTextWordsPhrasesPrefixesAndOperators) {
 // Every form of FTS5's syntax finds the same records on both engines (on
 // SQLite this compares the store with itself); the order is checked apart.
 TEST_P(QueryCli, TextSyntaxFindsWhatSqliteFinds) {
-  const std::vector<std::string> searches = {
-      "kyrgyzstan", "KYRGYZSTAN", "kyrgyz*", "kyrgy", "\"collective security\"",
-      "\"security collective\"", "collective + security", "\"collective\" + \"treaty\"",
-      "collective + sec*", "NEAR(agency kyrgyzstan, 6)", "NEAR(kyrgyzstan agency, 6)",
-      "NEAR(agency kyrgyzstan, 5)", "NEAR(agency kyrgyzstan)", "NEAR(collective, 3)",
-      "NEAR(junior partners organisation, 4)", "NEAR(junior partners organisation, 2)",
-      "title:kyrgyzstan", "subject:kyrgyzstan", "description:kyrgyz*", "creator:ortiz",
-      "creator:müller", "creator:muller", "other:article", "other:eng", "title:article",
-      "{title subject}:kyrgyzstan", "{creator description}:glaciers", "{title description}: ice",
-      "- title : kyrgyz*", "title:(glaciers OR soup)", "title:(kyrgyz* NOT agency)",
-      "kyrgyz* NOT glaciers", "kyrgyz* NOT glaciers NOT csto", "record OR kyrgyz* NOT glaciers",
-      "(record OR kyrgyz*) NOT glaciers", "kyrgyz* AND ice OR soup", "soup OR kyrgyz* AND ice",
-      "alphabet soup", "alphabet AND soup", "\"alphabet\" \"soup\"", "^alphabet",
-      "wells rivers", "\"wells and rivers\"", "water NOT \"wells and rivers\"",
-      "anna", "ANNA*", "NEAR(water rivers, 1)", "NEAR(water rivers, 2)", "tian shan", "a*"};
+  const std::vector<std::string> searches = {"kyrgyzstan",
+                                             "KYRGYZSTAN",
+                                             "kyrgyz*",
+                                             "kyrgy",
+                                             "\"collective security\"",
+                                             "\"security collective\"",
+                                             "collective + security",
+                                             "\"collective\" + \"treaty\"",
+                                             "collective + sec*",
+                                             "NEAR(agency kyrgyzstan, 6)",
+                                             "NEAR(kyrgyzstan agency, 6)",
+                                             "NEAR(agency kyrgyzstan, 5)",
+                                             "NEAR(agency kyrgyzstan)",
+                                             "NEAR(collective, 3)",
+                                             "NEAR(junior partners organisation, 4)",
+                                             "NEAR(junior partners organisation, 2)",
+                                             "title:kyrgyzstan",
+                                             "subject:kyrgyzstan",
+                                             "description:kyrgyz*",
+                                             "creator:ortiz",
+                                             "creator:müller",
+                                             "creator:muller",
+                                             "other:article",
+                                             "other:eng",
+                                             "title:article",
+                                             "{title subject}:kyrgyzstan",
+                                             "{creator description}:glaciers",
+                                             "{title description}: ice",
+                                             "- title : kyrgyz*",
+                                             "title:(glaciers OR soup)",
+                                             "title:(kyrgyz* NOT agency)",
+                                             "kyrgyz* NOT glaciers",
+                                             "kyrgyz* NOT glaciers NOT csto",
+                                             "record OR kyrgyz* NOT glaciers",
+                                             "(record OR kyrgyz*) NOT glaciers",
+                                             "kyrgyz* AND ice OR soup",
+                                             "soup OR kyrgyz* AND ice",
+                                             "alphabet soup",
+                                             "alphabet AND soup",
+                                             "\"alphabet\" \"soup\"",
+                                             "^alphabet",
+                                             "wells rivers",
+                                             "\"wells and rivers\"",
+                                             "water NOT \"wells and rivers\"",
+                                             "anna",
+                                             "ANNA*",
+                                             "NEAR(water rivers, 1)",
+                                             "NEAR(water rivers, 2)",
+                                             "tian shan",
+                                             "a*"};
   for (const auto& search : searches) {
     const auto here = found_set({search, "--limit", "0"});
     IdSet there;
-    for (const auto& line : lines_of(
-             run_on(sqlite_store_, {"query", search, "--limit", "0", "--format", "jsonl"}).output)) {
+    for (const auto& line :
+         lines_of(run_on(sqlite_store_, {"query", search, "--limit", "0", "--format", "jsonl"})
+                      .output)) {
       there.insert(json::parse(line).at("upstream_identifier").get<std::string>());
     }
     EXPECT_EQ(here, there) << search;
@@ -397,9 +433,9 @@ TEST_P(QueryCli, JsonLinesCarryEveryField_AG3_DC1) {
   EXPECT_EQ(record.at("oai_identifier"), "oai:aggregator.example.org:csto/" + kSeed);
   EXPECT_EQ(record.at("source"), "csto");
   EXPECT_EQ(record.at("upstream_identifier"), kSeed);
-  EXPECT_EQ(record.at("datestamp"),
-            probe()->value(
-                "SELECT datestamp FROM records WHERE upstream_identifier = '" + kSeed + "'"));
+  EXPECT_EQ(
+      record.at("datestamp"),
+      probe()->value("SELECT datestamp FROM records WHERE upstream_identifier = '" + kSeed + "'"));
   EXPECT_EQ(record.at("upstream_datestamp"), "2024-10-03T11:42:07Z");
   EXPECT_EQ(record.at("deleted"), false);
   auto sets = record.at("sets").get<std::vector<std::string>>();

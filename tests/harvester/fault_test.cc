@@ -247,8 +247,8 @@ TEST_F(HarvestFaults, Retries503WithRetryAfterHttpDate_HV7) {
   // nothing. The cap is raised so that a date read wrongly as far away shows
   // as a long wait instead of hiding behind the cap.
   settings_.retry.max_delay_seconds = 10;
-  const std::time_t when =
-      std::chrono::system_clock::to_time_t(std::chrono::system_clock::now() + std::chrono::seconds(5));
+  const std::time_t when = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now() +
+                                                                std::chrono::seconds(5));
   const std::string date = http_date(when);
   on({{"verb", "ListRecords"}}, {{{"status", 503}, {"headers", {{"Retry-After", date}}}},
                                  body(list_records_xml(records_xml({"oai:x:a"})))});

@@ -101,7 +101,9 @@ class HarvestTest : public ::testing::Test {
   }
 
   std::string value(const std::string& sql) { return SqliteProbe(store_path_).value(sql); }
-  std::vector<std::string> rows(const std::string& sql) { return SqliteProbe(store_path_).rows(sql); }
+  std::vector<std::string> rows(const std::string& sql) {
+    return SqliteProbe(store_path_).rows(sql);
+  }
   long long count(const std::string& sql) { return std::stoll(value(sql)); }
 
   TempDir dir_;

@@ -1,10 +1,11 @@
 // Whole harvests over loopback: full harvests that find deletions, the page
 // limit, and several sources at once.
+#include "harvester/harvest_run.h"
+
 #include <gtest/gtest.h>
 
 #include <filesystem>
 
-#include "harvester/harvest_run.h"
 #include "tests/harvester/harvest_fixture.h"
 #include "tests/support/page_chain.h"
 

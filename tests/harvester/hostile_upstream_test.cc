@@ -78,8 +78,8 @@ class HostileServer {
   HostileServer(const std::string& log_path, const std::string& secret_file)
       : server_(std::string(OAIPMH_SOURCE_DIR) + "/tests/hostile_upstream/hostile_upstream.py",
                 {"--good-page", kGoodPage, "--log", log_path, "--secret-file", secret_file,
-                 "--max-seconds", "300", "--record-mb", "64", "--bomb-mb", "64",
-                 "--node-bomb-mb", "7", "--big-page-mb", "7"}),
+                 "--max-seconds", "300", "--record-mb", "64", "--bomb-mb", "64", "--node-bomb-mb",
+                 "7", "--big-page-mb", "7"}),
         log_path_(log_path) {}
 
   std::string url(const std::string& repository) const {
@@ -132,8 +132,10 @@ Harvest run_harvest(const std::string& config, const std::string& output_path,
   const auto measured = testing_support::run_command(
       "python3 -c '" + std::string(kMeasure) + "' '" + output_path + "' " +
       std::to_string(limit_seconds) + " '" + OAIPMH_BINARY + "' harvest --config '" + config + "'");
-  result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-  if (std::sscanf(measured.output.c_str(), "%d %ld", &result.exit_status, &result.peak_rss_kib) != 2) {
+  result.seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  if (std::sscanf(measured.output.c_str(), "%d %ld", &result.exit_status, &result.peak_rss_kib) !=
+      2) {
     ADD_FAILURE() << "could not run the harvest: " << measured.output;
   }
   result.output = read_file(output_path);
@@ -185,28 +187,29 @@ class HostileUpstream : public ::testing::Test {
   std::vector<std::string> identifiers_of(const std::string& source) {
     return rows(
         "SELECT r.upstream_identifier FROM records r JOIN sources s ON s.id = r.source_id "
-        "WHERE s.name = '" + source + "' ORDER BY r.upstream_identifier");
+        "WHERE s.name = '" +
+        source + "' ORDER BY r.upstream_identifier");
   }
 
   // What every attack must leave: exit status 1; a FAILED line for the
   // attacker naming `cause`; the good source ok with all its records; the
   // attacker's first page kept and nothing of the bad page; no secret in
   // the store; the time and peak memory bounded.
-  void expect_contained(const Harvest& harvest, const std::string& cause,
-                        double max_seconds = 20) {
+  void expect_contained(const Harvest& harvest, const std::string& cause, double max_seconds = 20) {
     EXPECT_EQ(harvest.exit_status, 1) << harvest.output;
     EXPECT_TRUE(Contains(harvest.output, attack_ + ": FAILED"));
     EXPECT_TRUE(Contains(harvest.output, cause));
     EXPECT_TRUE(Contains(harvest.output, "good: ok, " + std::to_string(kGoodRecords) + " new"));
     EXPECT_EQ(identifiers_of("good").size(), static_cast<std::size_t>(kGoodRecords));
-    EXPECT_EQ(identifiers_of(attack_),
-              (std::vector<std::string>{"oai:" + attack_ + ":before-1", "oai:" + attack_ + ":before-2"}));
+    EXPECT_EQ(identifiers_of(attack_), (std::vector<std::string>{"oai:" + attack_ + ":before-1",
+                                                                 "oai:" + attack_ + ":before-2"}));
     EXPECT_EQ(rows("SELECT s.name || '|' || r.result FROM harvest_runs r JOIN sources s "
                    "ON s.id = r.source_id ORDER BY s.name = 'good'"),
               (std::vector<std::string>{attack_ + "|failed", "good|ok"}));
     // A failed page leaves the checkpoint before it, never a watermark.
     EXPECT_EQ(value("SELECT count(*) FROM harvest_lists l JOIN sources s ON s.id = l.source_id "
-                    "WHERE s.name = '" + attack_ + "' AND l.next_from IS NOT NULL"),
+                    "WHERE s.name = '" +
+                    attack_ + "' AND l.next_from IS NOT NULL"),
               "0");
     expect_no_secret();
     EXPECT_LT(harvest.seconds, max_seconds);
@@ -258,8 +261,10 @@ class HostileUpstream : public ::testing::Test {
 
   // The raw responses quarantined for the attacker: at most its bad page.
   std::vector<std::string> quarantined() {
-    return rows("SELECT q.raw FROM quarantine q JOIN sources s ON s.id = q.source_id "
-                "WHERE s.name = '" + attack_ + "'");
+    return rows(
+        "SELECT q.raw FROM quarantine q JOIN sources s ON s.id = q.source_id "
+        "WHERE s.name = '" +
+        attack_ + "'");
   }
 
   static TempDir* shared_;
@@ -305,7 +310,8 @@ TEST_F(HostileUpstream, BillionLaughsExpandsNothing_X4) {
 // ---- Size: the decoded body is bounded by max_response_mb ----------------
 
 TEST_F(HostileUpstream, GzipBombOfZerosStopsAtTheLimit_HV9) {
-  expect_contained(harvest_attack("gzip-bomb-zeros"), "larger than the limit of 8 MiB (max_response_mb), after decoding");
+  expect_contained(harvest_attack("gzip-bomb-zeros"),
+                   "larger than the limit of 8 MiB (max_response_mb), after decoding");
   EXPECT_TRUE(quarantined().empty());
 }
 
@@ -348,7 +354,8 @@ TEST_F(HostileUpstream, NodeBombIsRefusedBeforeItsTreeIsBuilt) {
 TEST_F(HostileUpstream, LargePageUnderTheLimitIsHarvested) {
   const auto harvest = harvest_attack("big-page");
   EXPECT_EQ(harvest.exit_status, 0) << harvest.output;
-  EXPECT_TRUE(Contains(harvest.output, "big-page: ok, 41041 new, 0 updated, 0 deleted, 0 unchanged, 3 pages"));
+  EXPECT_TRUE(Contains(harvest.output,
+                       "big-page: ok, 41041 new, 0 updated, 0 deleted, 0 unchanged, 3 pages"));
   EXPECT_EQ(identifiers_of("good").size(), static_cast<std::size_t>(kGoodRecords));
   EXPECT_LT(harvest.seconds, 60);  // 4 s; 15 s under AddressSanitizer
   EXPECT_LT(harvest.peak_rss_kib, kMaxRssKib);

@@ -42,8 +42,11 @@ class PagePipelineTest : public ::testing::Test {
       record.dc = {{"title", "Record " + std::to_string(number * 2 + i), ""}};
       page.records.push_back(record);
     }
-    if (last) page.next_from = "2024-06-02T12:00:00Z";
-    else page.continue_at = store::Checkpoint{{}, {}, "2024-06-02T12:00:00Z", "t" + std::to_string(number + 1), number + 1};
+    if (last)
+      page.next_from = "2024-06-02T12:00:00Z";
+    else
+      page.continue_at = store::Checkpoint{
+          {}, {}, "2024-06-02T12:00:00Z", "t" + std::to_string(number + 1), number + 1};
     return page;
   }
 

@@ -24,8 +24,9 @@ std::string xpath(const std::string& file, const std::string& expression) {
 }
 
 std::string verb_of(const std::string& file) {
-  return xpath(file, "local-name(/*[local-name()='OAI-PMH']/*[local-name()!='responseDate' and "
-                     "local-name()!='request'][1])");
+  return xpath(file,
+               "local-name(/*[local-name()='OAI-PMH']/*[local-name()!='responseDate' and "
+               "local-name()!='request'][1])");
 }
 
 struct PageFixture {
@@ -65,7 +66,8 @@ TEST_P(RealPageTest, StoresEveryRecordOfThePage_HV4_HV15) {
     settings_.list_identifiers = true;
     expected = xpath(path, "count(/*/*[local-name()='ListIdentifiers']/*[local-name()='header'])");
     on({{"verb", "ListIdentifiers"}, {"resumptionToken", nullptr}}, {as_is});
-    on({{"verb", "ListIdentifiers"}}, {file_response("harvest/last-empty-page-ListIdentifiers.xml")});
+    on({{"verb", "ListIdentifiers"}},
+       {file_response("harvest/last-empty-page-ListIdentifiers.xml")});
     on({{"verb", "GetRecord"}}, {file_response("harvest/get-record-echo.xml")});
   } else {
     settings_.list_identifiers = true;

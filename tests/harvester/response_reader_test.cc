@@ -18,7 +18,8 @@ namespace {
 using testing_support::read_whole_file;
 using testing_support::xpath;
 
-const std::string kRealResponses = std::string(OAIPMH_SOURCE_DIR) + "/tests/fixtures/real-responses";
+const std::string kRealResponses =
+    std::string(OAIPMH_SOURCE_DIR) + "/tests/fixtures/real-responses";
 
 std::vector<std::string> real_responses() {
   std::vector<std::string> files;
@@ -38,7 +39,8 @@ std::string count_of(const std::string& xml, const std::string& verb, const std:
 // or rejected; or the errors it carries.
 void expect_read_like_the_dom(const std::string& file) {
   const std::string xml = read_whole_file(file);
-  const std::string verb = xpath(xml, "local-name(/*/*[local-name()!='responseDate' and local-name()!='request'][1])");
+  const std::string verb =
+      xpath(xml, "local-name(/*/*[local-name()!='responseDate' and local-name()!='request'][1])");
   const std::string root = xpath(xml, "local-name(/*)");
   Response response;
   try {
@@ -51,7 +53,8 @@ void expect_read_like_the_dom(const std::string& file) {
     return;
   }
   if (verb == "error") {
-    EXPECT_EQ(std::to_string(response.errors.size()), xpath(xml, "count(/*/*[local-name()='error'])"))
+    EXPECT_EQ(std::to_string(response.errors.size()),
+              xpath(xml, "count(/*/*[local-name()='error'])"))
         << file;
     return;
   }
@@ -64,7 +67,8 @@ void expect_read_like_the_dom(const std::string& file) {
   } else if (verb == "ListIdentifiers") {
     EXPECT_EQ(kept_and_rejected(response.records.size()), count_of(xml, verb, "header")) << file;
   } else if (verb == "ListMetadataFormats") {
-    EXPECT_EQ(std::to_string(response.formats.size()), count_of(xml, verb, "metadataFormat")) << file;
+    EXPECT_EQ(std::to_string(response.formats.size()), count_of(xml, verb, "metadataFormat"))
+        << file;
   } else if (verb == "ListSets") {
     EXPECT_EQ(std::to_string(response.sets.size()), count_of(xml, verb, "set")) << file;
   } else if (verb == "Identify") {
@@ -94,9 +98,9 @@ TEST(ResponseReader, ReadsEveryRealResponseAsTheDomDoes_HV15) {
 }
 
 TEST(ResponseReader, TruncatedResponsesAreRefusedNeverHalfRead_X1) {
-  for (const std::string name : {"pyoai/fake2/00002.xml", "sickle/ListRecords.xml",
-                                 "phpoaipmh/GoodResponseFourPage_1.xml",
-                                 "vufindharvest/oai_doaj.xml"}) {
+  for (const std::string name :
+       {"pyoai/fake2/00002.xml", "sickle/ListRecords.xml", "phpoaipmh/GoodResponseFourPage_1.xml",
+        "vufindharvest/oai_doaj.xml"}) {
     const std::string xml = read_whole_file(kRealResponses + "/" + name);
     const std::size_t end = xml.rfind("</OAI-PMH>");
     ASSERT_NE(end, std::string::npos) << name;
@@ -110,7 +114,8 @@ TEST(ResponseReader, TruncatedResponsesAreRefusedNeverHalfRead_X1) {
 
 TEST(ResponseReader, WhatIsNoOaiPmhResponseIsRefusedWithAReason_X1_X4) {
   const std::string ok_start =
-      "<?xml version=\"1.0\" encoding=\"UTF-8\"?><OAI-PMH xmlns=\"http://www.openarchives.org/OAI/2.0/\">";
+      "<?xml version=\"1.0\" encoding=\"UTF-8\"?><OAI-PMH "
+      "xmlns=\"http://www.openarchives.org/OAI/2.0/\">";
   const std::vector<std::pair<std::string, std::string>> cases = {
       {"", "empty"},
       {"<html><body>Service temporarily unavailable</body></html>", "HTML"},
@@ -121,7 +126,9 @@ TEST(ResponseReader, WhatIsNoOaiPmhResponseIsRefusedWithAReason_X1_X4) {
       {"<?xml version=\"1.0\"?><rss version=\"2.0\"><channel/></rss>", "another root"},
       {ok_start + "<request>x</request></OAI-PMH>", "no responseDate"},
       {std::string("\x00\x01\x02\x03garbage", 11), "binary"},
-      {ok_start + "<responseDate>2024-01-01T00:00:00Z</responseDate><Identify><repositoryName>\xC3\x28</repositoryName></Identify></OAI-PMH>",
+      {ok_start +
+           "<responseDate>2024-01-01T00:00:00Z</responseDate><Identify><repositoryName>\xC3\x28</"
+           "repositoryName></Identify></OAI-PMH>",
        "bad UTF-8"},
   };
   for (const auto& [body, what] : cases) {
@@ -136,7 +143,8 @@ TEST(ResponseReader, WhatIsNoOaiPmhResponseIsRefusedWithAReason_X1_X4) {
 
 TEST(ResponseReader, ErrorsKeepTheirCodesAsSent_E1_E8) {
   const auto response = read_response(
-      "<?xml version=\"1.0\" encoding=\"UTF-8\"?><OAI-PMH xmlns=\"http://www.openarchives.org/OAI/2.0/\">"
+      "<?xml version=\"1.0\" encoding=\"UTF-8\"?><OAI-PMH "
+      "xmlns=\"http://www.openarchives.org/OAI/2.0/\">"
       "<responseDate>2024-01-01T00:00:00Z</responseDate><request>http://x/oai</request>"
       "<error code=\"noRecordsMatch\">none</error><error code=\"NotACode\"/></OAI-PMH>");
   ASSERT_EQ(response.errors.size(), 2u);
@@ -147,7 +155,8 @@ TEST(ResponseReader, ErrorsKeepTheirCodesAsSent_E1_E8) {
 
 TEST(ResponseReader, IllegalCharactersAreRemovedAndCounted_HV15) {
   const auto response = read_response(
-      "<?xml version=\"1.0\" encoding=\"UTF-8\"?><OAI-PMH xmlns=\"http://www.openarchives.org/OAI/2.0/\">"
+      "<?xml version=\"1.0\" encoding=\"UTF-8\"?><OAI-PMH "
+      "xmlns=\"http://www.openarchives.org/OAI/2.0/\">"
       "<responseDate>2024-01-01T00:00:00Z</responseDate><request>http://x/oai</request>"
       "<Identify><repositoryName>A\x01 B&#x1F;</repositoryName></Identify></OAI-PMH>");
   EXPECT_EQ(response.illegal_characters_removed, 2u);

@@ -77,7 +77,8 @@ TEST(ResponseCheck, EachInvalidSampleBreaksItsRule) {
     ASSERT_EQ(expected.count(name), 1u) << name << " has no expected rule in this test";
     const auto findings = check_response(read_file(entry.path()));
     EXPECT_EQ(rules_broken(read_file(entry.path())).count(expected.at(name)), 1u)
-        << name << " should break " << expected.at(name) << ", found:\n" << describe(findings);
+        << name << " should break " << expected.at(name) << ", found:\n"
+        << describe(findings);
   }
   EXPECT_EQ(samples, static_cast<int>(expected.size()));
 }

@@ -124,12 +124,12 @@ TEST(FindInvalidUtf8, FindsTheFirstByteOutsideAWellFormedSequence_X2) {
   EXPECT_EQ(oai::find_invalid_utf8(""), npos);
   EXPECT_EQ(oai::find_invalid_utf8("plain ASCII <and> \x01 controls"), npos);
   EXPECT_EQ(oai::find_invalid_utf8("\xD0\x9A\xD1\x8B\xE4\xB8\xAD \xF0\x9F\x98\x80"), npos);
-  EXPECT_EQ(oai::find_invalid_utf8("\xEF\xBF\xBE"), npos);  // U+FFFE: UTF-8, if not an XML Char
-  EXPECT_EQ(oai::find_invalid_utf8("caf\xE9"), 3u);               // Latin-1
-  EXPECT_EQ(oai::find_invalid_utf8("ab\xC0\xBC"), 2u);            // '<' overlong
-  EXPECT_EQ(oai::find_invalid_utf8("\xED\xA0\x80"), 0u);          // an encoded surrogate
-  EXPECT_EQ(oai::find_invalid_utf8("\xD0\x9A\xD0"), 2u);          // cut short
-  EXPECT_EQ(oai::find_invalid_utf8("\xF4\x90\x80\x80"), 0u);     // above U+10FFFF
+  EXPECT_EQ(oai::find_invalid_utf8("\xEF\xBF\xBE"), npos);    // U+FFFE: UTF-8, if not an XML Char
+  EXPECT_EQ(oai::find_invalid_utf8("caf\xE9"), 3u);           // Latin-1
+  EXPECT_EQ(oai::find_invalid_utf8("ab\xC0\xBC"), 2u);        // '<' overlong
+  EXPECT_EQ(oai::find_invalid_utf8("\xED\xA0\x80"), 0u);      // an encoded surrogate
+  EXPECT_EQ(oai::find_invalid_utf8("\xD0\x9A\xD0"), 2u);      // cut short
+  EXPECT_EQ(oai::find_invalid_utf8("\xF4\x90\x80\x80"), 0u);  // above U+10FFFF
 }
 
 TEST(RemoveIllegalXmlChars, RemovesOverlongEncodings_X2) {
@@ -212,9 +212,7 @@ TEST(XmlEscaped, LeavesQuotesTabsAndNewlinesInText_X1) {
 }
 
 // A parser turns a raw CR into LF, so only an escaped CR survives a round trip.
-TEST(XmlEscaped, EscapesCarriageReturnInText_X1) {
-  EXPECT_EQ(xml_escaped("c\r\nd"), "c&#13;\nd");
-}
+TEST(XmlEscaped, EscapesCarriageReturnInText_X1) { EXPECT_EQ(xml_escaped("c\r\nd"), "c&#13;\nd"); }
 
 TEST(XmlEscaped, EscapesQuotesAndWhiteSpaceInAttributes_X1) {
   EXPECT_EQ(xml_escaped("say \"hi\"", XmlContext::kAttribute), "say &quot;hi&quot;");

@@ -177,7 +177,8 @@ struct RawReply {
   }
 };
 
-RawReply raw_exchange(int port, const std::string& request, std::chrono::milliseconds timeout = 10s) {
+RawReply raw_exchange(int port, const std::string& request,
+                      std::chrono::milliseconds timeout = 10s) {
   RawReply reply;
   const int fd = open_socket(port);
   if (fd < 0) return reply;
@@ -296,8 +297,8 @@ class Crowd {
     std::vector<Attacker> attackers;
     while (!stop_) {
       // Open up to 1,000 a round, so that the crowd keeps being served meanwhile.
-      for (int i = 0; i < 1000 && static_cast<int>(attackers.size()) < size_ &&
-                      (reopen_ || opened_ < size_);
+      for (int i = 0;
+           i < 1000 && static_cast<int>(attackers.size()) < size_ && (reopen_ || opened_ < size_);
            ++i) {
         const int fd = open_socket(port_, false);
         if (fd < 0) break;
@@ -388,7 +389,8 @@ class HonestClient {
     std::map<std::string, int> counted;
     for (const auto& failure : failures_) ++counted[failure];
     std::string text;
-    for (const auto& [failure, count] : counted) text += failure + " x" + std::to_string(count) + "; ";
+    for (const auto& [failure, count] : counted)
+      text += failure + " x" + std::to_string(count) + "; ";
     return text;
   }
   // "n/m answered, latency median X ms, p99 Y ms, max Z ms".
@@ -397,11 +399,14 @@ class HonestClient {
     std::vector<double> sorted = latencies_;
     std::sort(sorted.begin(), sorted.end());
     auto at = [&](double q) {
-      return sorted.empty() ? 0.0 : sorted[std::min(sorted.size() - 1, static_cast<std::size_t>(q * sorted.size()))];
+      return sorted.empty()
+                 ? 0.0
+                 : sorted[std::min(sorted.size() - 1, static_cast<std::size_t>(q * sorted.size()))];
     };
     char text[160];
-    std::snprintf(text, sizeof text, "%d/%zu answered, latency median %.1f ms, p99 %.1f ms, max %.1f ms",
-                  answered_, sorted.size(), at(0.5), at(0.99), sorted.empty() ? 0.0 : sorted.back());
+    std::snprintf(text, sizeof text,
+                  "%d/%zu answered, latency median %.1f ms, p99 %.1f ms, max %.1f ms", answered_,
+                  sorted.size(), at(0.5), at(0.99), sorted.empty() ? 0.0 : sorted.back());
     return text;
   }
 
@@ -444,7 +449,7 @@ class HostileClientTest : public ::testing::Test {
     auto rules = testing_support::write_page_chain(work + "/chain", 2, 10);
     const std::string harvest = kFixtures + "/harvest/";
     for (const std::string verb : {"Identify", "ListMetadataFormats", "ListSets"}) {
-      const std::string file = verb == "Identify" ? "identify-seconds.xml"
+      const std::string file = verb == "Identify"   ? "identify-seconds.xml"
                                : verb == "ListSets" ? "list-sets.xml"
                                                     : "list-metadata-formats.xml";
       rules.push_back({{"match", {{"verb", verb}}},
@@ -454,10 +459,12 @@ class HostileClientTest : public ::testing::Test {
     std::ofstream(work + "/scenario.json") << nlohmann::json{{"rules", rules}}.dump();
     FixtureServer upstream(work + "/scenario.json", work + "/requests.jsonl");
     std::ofstream(work + "/oaipmh.toml")
-        << "store = \"" << store_ << "\"\n[harvest]\npoliteness_delay = 0\nuse_declared_base_url = false\n"
+        << "store = \"" << store_
+        << "\"\n[harvest]\npoliteness_delay = 0\nuse_declared_base_url = false\n"
         << "[[source]]\nname = \"chain\"\nurl = \"" << upstream.base_url("/chain") << "\"\n";
     const auto result = run_command(kOaipmh + " harvest --config " + work + "/oaipmh.toml");
-    if (result.exit_status != 0) throw std::runtime_error("fixture harvest failed: " + result.output);
+    if (result.exit_status != 0)
+      throw std::runtime_error("fixture harvest failed: " + result.output);
   }
   static void TearDownTestSuite() { delete dir_; }
 
@@ -465,10 +472,10 @@ class HostileClientTest : public ::testing::Test {
   // Starts a server whose [provider] table is `provider` plus small pages.
   void serve(const std::string& provider = "") {
     const std::string config = dir_->file("serve-" + std::to_string(counter_++) + ".toml");
-    std::ofstream(config) << "[provider]\nrecords_per_page = 5\nidentifiers_per_page = 5\n" << provider;
-    server_ = std::make_unique<ServeProcess>(
-        std::vector<std::string>{"--store", store_, "--config", config, "--repository-identifier",
-                                 "test.example.org"});
+    std::ofstream(config) << "[provider]\nrecords_per_page = 5\nidentifiers_per_page = 5\n"
+                          << provider;
+    server_ = std::make_unique<ServeProcess>(std::vector<std::string>{
+        "--store", store_, "--config", config, "--repository-identifier", "test.example.org"});
     pid_ = server_pid();
     ASSERT_GT(pid_, 0) << "cannot find the server's pid";
   }
@@ -496,8 +503,8 @@ class HostileClientTest : public ::testing::Test {
 
   void validate_kept() {
     for (const auto& [body, what] : kept_) {
-      EXPECT_EQ(testing_support::response_problems(body), "") << "the response to " << what
-                                                              << " is not valid";
+      EXPECT_EQ(testing_support::response_problems(body), "")
+          << "the response to " << what << " is not valid";
     }
     kept_.clear();
   }
@@ -505,9 +512,10 @@ class HostileClientTest : public ::testing::Test {
   void report(const std::string& attack, const std::string& answers, const std::string& honest,
               const MemoryWatch& memory) {
     const long after = memory.now();
-    std::printf("[ figures ] %s | server answered: %s | honest client: %s | RSS before %ld KiB, peak "
-                "%ld KiB, after %ld KiB\n",
-                attack.c_str(), answers.c_str(), honest.c_str(), memory.before(), memory.peak(), after);
+    std::printf(
+        "[ figures ] %s | server answered: %s | honest client: %s | RSS before %ld KiB, peak "
+        "%ld KiB, after %ld KiB\n",
+        attack.c_str(), answers.c_str(), honest.c_str(), memory.before(), memory.peak(), after);
     std::fflush(stdout);
   }
 
@@ -538,25 +546,40 @@ TEST_F(HostileClientTest, OversizedRequestLineHeaderAndBodyGet414_431_413) {
     int status;
   };
   const std::vector<Case> cases = {
-      {"request line of 10 KiB", "GET /oai?verb=Identify&x=" + huge.substr(0, 10240) + " HTTP/1.1\r\nHost: h\r\n\r\n", 414},
-      {"request line of 1 MiB", "GET /oai?verb=Identify&x=" + huge + " HTTP/1.1\r\nHost: h\r\n\r\n", 414},
+      {"request line of 10 KiB",
+       "GET /oai?verb=Identify&x=" + huge.substr(0, 10240) + " HTTP/1.1\r\nHost: h\r\n\r\n", 414},
+      {"request line of 1 MiB", "GET /oai?verb=Identify&x=" + huge + " HTTP/1.1\r\nHost: h\r\n\r\n",
+       414},
       {"request line of 1 MiB, no end", "GET /" + huge, 414},
       {"one field of 16 KiB", kIdentify + "X-Big: " + huge.substr(0, 16384) + "\r\n\r\n", 431},
-      {"2,000 small fields", [] {
+      {"2,000 small fields",
+       [] {
          std::string request = kIdentify;
          for (int i = 0; i < 2000; ++i) request += "X-" + std::to_string(i) + ": v\r\n";
          return request + "\r\n";
-       }(), 431},
-      {"POST body of 100 KiB", "POST /oai HTTP/1.1\r\nHost: h\r\nContent-Type: application/x-www-form-urlencoded\r\n"
-                               "Content-Length: 102400\r\n\r\nverb=Identify&x=" + huge.substr(0, 102400 - 16), 413},
-      {"Content-Length of 1 TB, no body", "POST /oai HTTP/1.1\r\nHost: h\r\nContent-Length: 1000000000000\r\n\r\n", 413},
-      {"chunked body of 1 MiB", "POST /oai HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n100000\r\n" + huge + "\r\n0\r\n\r\n", 413},
-      {"chunks of 1 KiB up to 1 MiB", [&] {
-         std::string request = "POST /oai HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n";
+       }(),
+       431},
+      {"POST body of 100 KiB",
+       "POST /oai HTTP/1.1\r\nHost: h\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+       "Content-Length: 102400\r\n\r\nverb=Identify&x=" +
+           huge.substr(0, 102400 - 16),
+       413},
+      {"Content-Length of 1 TB, no body",
+       "POST /oai HTTP/1.1\r\nHost: h\r\nContent-Length: 1000000000000\r\n\r\n", 413},
+      {"chunked body of 1 MiB",
+       "POST /oai HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n100000\r\n" + huge +
+           "\r\n0\r\n\r\n",
+       413},
+      {"chunks of 1 KiB up to 1 MiB",
+       [&] {
+         std::string request =
+             "POST /oai HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n";
          for (int i = 0; i < 1024; ++i) request += "400\r\n" + huge.substr(0, 1024) + "\r\n";
          return request + "0\r\n\r\n";
-       }(), 413},
-      {"chunk extension of 1 MiB", "POST /oai HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n5;" + huge, 413},
+       }(),
+       413},
+      {"chunk extension of 1 MiB",
+       "POST /oai HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n5;" + huge, 413},
   };
   std::string answers;
   for (const Case& c : cases) {
@@ -587,20 +610,30 @@ TEST_F(HostileClientTest, MalformedHttpGets400AndClose) {
       {"no version", "GET /oai?verb=Identify\r\n\r\n"},
       {"HTTP/9.9", "GET /oai?verb=Identify HTTP/9.9\r\nHost: h\r\n\r\n"},
       {"bare LF line ends", "GET /oai?verb=Identify HTTP/1.1\nHost: h\n\n"},
-      {"NUL in the request line", std::string("GET /oai?verb=Ident\0ify HTTP/1.1\r\nHost: h\r\n\r\n", 46)},
+      {"NUL in the request line",
+       std::string("GET /oai?verb=Ident\0ify HTTP/1.1\r\nHost: h\r\n\r\n", 46)},
       {"NUL in a field", std::string("GET /oai?verb=Identify HTTP/1.1\r\nHost: h\0x\r\n\r\n", 45)},
       {"control byte in the target", "GET /oai?verb=Identify\x01 HTTP/1.1\r\nHost: h\r\n\r\n"},
       {"space in the target", "GET /oai?verb=Iden tify HTTP/1.1\r\nHost: h\r\n\r\n"},
       {"field without a colon", kIdentify + "NoColonHere\r\n\r\n"},
       {"space before the colon", kIdentify + "X-A : b\r\n\r\n"},
-      {"two Content-Lengths", "POST /oai HTTP/1.1\r\nHost: h\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\nverb=Identify"},
-      {"Content-Length not a number", "POST /oai HTTP/1.1\r\nHost: h\r\nContent-Length: -5\r\n\r\nverb="},
+      {"two Content-Lengths",
+       "POST /oai HTTP/1.1\r\nHost: h\r\nContent-Length: 5\r\nContent-Length: "
+       "6\r\n\r\nverb=Identify"},
+      {"Content-Length not a number",
+       "POST /oai HTTP/1.1\r\nHost: h\r\nContent-Length: -5\r\n\r\nverb="},
       {"chunked and Content-Length (smuggling)",
-       "POST /oai HTTP/1.1\r\nHost: h\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n"},
-      {"bad chunk size", "POST /oai HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nabc\r\n0\r\n\r\n"},
-      {"chunked not last (RFC 9112 6.3)", "POST /oai HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked, gzip\r\n\r\n0\r\n\r\n"},
-      {"unknown transfer coding", "POST /oai HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n"},
-      {"two Transfer-Encodings", "POST /oai HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n"},
+       "POST /oai HTTP/1.1\r\nHost: h\r\nContent-Length: 4\r\nTransfer-Encoding: "
+       "chunked\r\n\r\n0\r\n\r\n"},
+      {"bad chunk size",
+       "POST /oai HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nabc\r\n0\r\n\r\n"},
+      {"chunked not last (RFC 9112 6.3)",
+       "POST /oai HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked, gzip\r\n\r\n0\r\n\r\n"},
+      {"unknown transfer coding",
+       "POST /oai HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n"},
+      {"two Transfer-Encodings",
+       "POST /oai HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: "
+       "chunked\r\n\r\n0\r\n\r\n"},
   };
   std::map<int, int> statuses;
   for (const auto& [what, request] : cases) {
@@ -612,18 +645,22 @@ TEST_F(HostileClientTest, MalformedHttpGets400AndClose) {
     ++statuses[reply.status()];
   }
   // A method we do not serve is not malformed: 405, and the connection stays.
-  const RawReply options = raw_exchange(server_->port(), "BREW /oai HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n");
+  const RawReply options =
+      raw_exchange(server_->port(), "BREW /oai HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n");
   EXPECT_EQ(options.status(), 405);
   ++statuses[options.status()];
   // A header that stops halfway and a closed connection: nothing to answer.
-  const RawReply cut = raw_exchange(server_->port(), "GET /oai?verb=Identify HTTP/1.1\r\nHo", 1500ms);
+  const RawReply cut =
+      raw_exchange(server_->port(), "GET /oai?verb=Identify HTTP/1.1\r\nHo", 1500ms);
   EXPECT_EQ(cut.data, "");
   honest.stop();
   memory.finish();
   EXPECT_EQ(honest.answered(), honest.requests()) << honest.failures();
   std::string answers;
-  for (const auto& [status, count] : statuses) answers += std::to_string(status) + " x" + std::to_string(count) + " ";
-  report("malformed HTTP (" + std::to_string(cases.size() + 1) + " kinds)", answers, honest.summary(), memory);
+  for (const auto& [status, count] : statuses)
+    answers += std::to_string(status) + " x" + std::to_string(count) + " ";
+  report("malformed HTTP (" + std::to_string(cases.size() + 1) + " kinds)", answers,
+         honest.summary(), memory);
 }
 
 // ---------------------------------------------------------------- crowds
@@ -633,8 +670,8 @@ TEST_F(HostileClientTest, MalformedHttpGets400AndClose) {
 // server a bounded amount of memory.
 TEST_F(HostileClientTest, TenThousandIdleConnectionsWithinTheLimit) {
   const int idle = 10000;
-  ASSERT_TRUE(make_room_for(idle)) << "needs an open files limit above " << idle + 200
-                                   << ": raise the hard limit (ulimit -Hn)";
+  ASSERT_TRUE(make_room_for(idle))
+      << "needs an open files limit above " << idle + 200 << ": raise the hard limit (ulimit -Hn)";
   const auto hold = long_form() ? 60s : 3s;
   serve("max_connections = 12000\nrequest_timeout = 120\n");
   MemoryWatch memory(pid_);
@@ -660,8 +697,9 @@ TEST_F(HostileClientTest, TenThousandIdleConnectionsWithinTheLimit) {
   // Generous (AddressSanitizer doubles it): what matters is that it is bounded.
   EXPECT_LT(memory.peak() - memory.before(), 300 * 1024) << "KiB";
   char answers[200];
-  std::snprintf(answers, sizeof answers, "held %ld connections (%.2f KiB RSS each); ended early: %s",
-                fds_held, per_connection, endings.c_str());
+  std::snprintf(answers, sizeof answers,
+                "held %ld connections (%.2f KiB RSS each); ended early: %s", fds_held,
+                per_connection, endings.c_str());
   report(std::to_string(idle) + " idle connections, max_connections 12000, " +
              std::to_string(hold.count()) + " s",
          answers, honest.summary(), memory);
@@ -672,8 +710,8 @@ TEST_F(HostileClientTest, TenThousandIdleConnectionsWithinTheLimit) {
 // and the server never holds more than its limit.
 TEST_F(HostileClientTest, TenThousandIdleConnectionsBeyondTheLimitAreEvicted) {
   const int idle = 10000;
-  ASSERT_TRUE(make_room_for(idle)) << "needs an open files limit above " << idle + 200
-                                   << ": raise the hard limit (ulimit -Hn)";
+  ASSERT_TRUE(make_room_for(idle))
+      << "needs an open files limit above " << idle + 200 << ": raise the hard limit (ulimit -Hn)";
   const auto hold = long_form() ? 60s : 3s;
   serve("max_connections = 1000\n");
   MemoryWatch memory(pid_);
@@ -706,9 +744,12 @@ TEST_F(HostileClientTest, TenThousandIdleConnectionsBeyondTheLimitAreEvicted) {
   EXPECT_LE(fds_peak - fds_before, 1500 + 16) << "far more connections than max_connections";
   EXPECT_GT(crowd.endings()["closed"], idle - 1000 - 500) << endings;
   EXPECT_LT(memory.peak() - memory.before(), 200 * 1024) << "KiB";
-  report(std::to_string(idle) + " idle connections, max_connections 1000, " + std::to_string(hold.count()) + " s",
-         "at most " + std::to_string(fds_peak - fds_before) + " held; attackers ended: " + endings,
-         honest.summary() + (honest.failures().empty() ? "" : " (failed: " + honest.failures() + ")"), memory);
+  report(
+      std::to_string(idle) + " idle connections, max_connections 1000, " +
+          std::to_string(hold.count()) + " s",
+      "at most " + std::to_string(fds_peak - fds_before) + " held; attackers ended: " + endings,
+      honest.summary() + (honest.failures().empty() ? "" : " (failed: " + honest.failures() + ")"),
+      memory);
 }
 
 // A slowloris crowd: each connection sends a header one byte at a time and
@@ -736,10 +777,12 @@ TEST_F(HostileClientTest, SlowlorisCrowdGets408OrEvictedWhileHonestClientsAreSer
     EXPECT_TRUE(how == "408" || how == "closed") << how << " x" << count;
   }
   EXPECT_LT(memory.peak() - memory.before(), 200 * 1024) << "KiB";
-  report("slowloris crowd of " + std::to_string(size) + " (a byte every 100 ms), " +
-             std::to_string(hold.count()) + " s, " + std::to_string(crowd.opened()) + " connections",
-         "attackers ended: " + crowd.endings_text(),
-         honest.summary() + (honest.failures().empty() ? "" : " (failed: " + honest.failures() + ")"), memory);
+  report(
+      "slowloris crowd of " + std::to_string(size) + " (a byte every 100 ms), " +
+          std::to_string(hold.count()) + " s, " + std::to_string(crowd.opened()) + " connections",
+      "attackers ended: " + crowd.endings_text(),
+      honest.summary() + (honest.failures().empty() ? "" : " (failed: " + honest.failures() + ")"),
+      memory);
 }
 
 // ---------------------------------------------------------------- hostile arguments
@@ -801,10 +844,10 @@ TEST_F(HostileClientTest, HostileArgumentValuesGetOaiErrors_E1_E3_X10_X11) {
   };
   // Raw texts: sent as they are, not percent-encoded (H-3).
   const std::vector<std::pair<std::string, std::string>> raw = {
-      {"bad percent: %zz", "%zz"},       {"bad percent: %", "%"},
-      {"bad percent: %4", "a%4"},        {"double-encoded NUL", "%2500"},
-      {"overlong UTF-8", "%C0%AE"},      {"lone continuation", "%80"},
-      {"surrogate", "%ED%A0%80"},        {"above U+10FFFF", "%F4%90%80%80"},
+      {"bad percent: %zz", "%zz"},  {"bad percent: %", "%"},
+      {"bad percent: %4", "a%4"},   {"double-encoded NUL", "%2500"},
+      {"overlong UTF-8", "%C0%AE"}, {"lone continuation", "%80"},
+      {"surrogate", "%ED%A0%80"},   {"above U+10FFFF", "%F4%90%80%80"},
   };
   int checked = 0;
   std::size_t largest_request = 0;
@@ -815,7 +858,8 @@ TEST_F(HostileClientTest, HostileArgumentValuesGetOaiErrors_E1_E3_X10_X11) {
     const bool post = form.size() > 6000;
     const std::string body = form;
     const HttpResult result =
-        post ? http_request(server_->base_url(), {"Content-Type: application/x-www-form-urlencoded"}, &body)
+        post ? http_request(server_->base_url(),
+                            {"Content-Type: application/x-www-form-urlencoded"}, &body)
              : http_request(server_->base_url() + "?" + form);
     const std::string label = argument + " = " + what + (post ? " (POST)" : "");
     ++checked;
@@ -870,11 +914,12 @@ std::string token_of(const std::string& body) {
 TEST_F(HostileClientTest, ForgedResumptionTokensGetBadResumptionToken_R4_R5) {
   serve();
   MemoryWatch memory(pid_);
-  const HttpResult first = http_request(server_->base_url() + "?verb=ListRecords&metadataPrefix=oai_dc");
+  const HttpResult first =
+      http_request(server_->base_url() + "?verb=ListRecords&metadataPrefix=oai_dc");
   const std::string token = token_of(first.body);
   ASSERT_FALSE(token.empty()) << first.body.substr(0, 400);
-  const std::string identifiers_token =
-      token_of(http_request(server_->base_url() + "?verb=ListIdentifiers&metadataPrefix=oai_dc").body);
+  const std::string identifiers_token = token_of(
+      http_request(server_->base_url() + "?verb=ListIdentifiers&metadataPrefix=oai_dc").body);
   ASSERT_FALSE(identifiers_token.empty());
   const auto dot = token.rfind('.');
   ASSERT_NE(dot, std::string::npos);
@@ -883,22 +928,46 @@ TEST_F(HostileClientTest, ForgedResumptionTokensGetBadResumptionToken_R4_R5) {
   std::string flipped_signature = token;
   flipped_signature[dot + 3] = flipped_signature[dot + 3] == 'A' ? 'B' : 'A';
   const std::vector<std::tuple<std::string, std::string, std::string>> cases = {
-      {"one payload character changed", "verb=ListRecords&resumptionToken=" + percent_encoded(flipped), "badResumptionToken"},
-      {"one signature character changed", "verb=ListRecords&resumptionToken=" + percent_encoded(flipped_signature), "badResumptionToken"},
-      {"truncated", "verb=ListRecords&resumptionToken=" + percent_encoded(token.substr(0, token.size() - 5)), "badResumptionToken"},
-      {"signature removed", "verb=ListRecords&resumptionToken=" + percent_encoded(token.substr(0, dot)), "badResumptionToken"},
-      {"signature of another payload", "verb=ListRecords&resumptionToken=" + percent_encoded(token.substr(0, dot) + identifiers_token.substr(identifiers_token.rfind('.'))), "badResumptionToken"},
-      {"extended", "verb=ListRecords&resumptionToken=" + percent_encoded(token + "AAAA"), "badResumptionToken"},
-      {"other version", "verb=ListRecords&resumptionToken=" + percent_encoded("2" + token.substr(1)), "badResumptionToken"},
+      {"one payload character changed",
+       "verb=ListRecords&resumptionToken=" + percent_encoded(flipped), "badResumptionToken"},
+      {"one signature character changed",
+       "verb=ListRecords&resumptionToken=" + percent_encoded(flipped_signature),
+       "badResumptionToken"},
+      {"truncated",
+       "verb=ListRecords&resumptionToken=" + percent_encoded(token.substr(0, token.size() - 5)),
+       "badResumptionToken"},
+      {"signature removed",
+       "verb=ListRecords&resumptionToken=" + percent_encoded(token.substr(0, dot)),
+       "badResumptionToken"},
+      {"signature of another payload",
+       "verb=ListRecords&resumptionToken=" +
+           percent_encoded(token.substr(0, dot) +
+                           identifiers_token.substr(identifiers_token.rfind('.'))),
+       "badResumptionToken"},
+      {"extended", "verb=ListRecords&resumptionToken=" + percent_encoded(token + "AAAA"),
+       "badResumptionToken"},
+      {"other version",
+       "verb=ListRecords&resumptionToken=" + percent_encoded("2" + token.substr(1)),
+       "badResumptionToken"},
       {"made up", "verb=ListRecords&resumptionToken=1.AAAA.AAAA", "badResumptionToken"},
       {"not ours at all", "verb=ListRecords&resumptionToken=page-2", "badResumptionToken"},
       {"huge", "verb=ListRecords&resumptionToken=" + std::string(6000, 'A'), "badResumptionToken"},
-      {"ListIdentifiers' token for ListRecords", "verb=ListRecords&resumptionToken=" + percent_encoded(identifiers_token), "badResumptionToken"},
-      {"ListRecords' token for ListSets", "verb=ListSets&resumptionToken=" + percent_encoded(token), "badResumptionToken"},
-      {"with metadataPrefix", "verb=ListRecords&metadataPrefix=oai_dc&resumptionToken=" + percent_encoded(token), "badArgument"},
-      {"with another set", "verb=ListRecords&set=chain&resumptionToken=" + percent_encoded(token), "badArgument"},
-      {"with from", "verb=ListRecords&from=2000-01-01&resumptionToken=" + percent_encoded(token), "badArgument"},
-      {"twice", "verb=ListRecords&resumptionToken=" + percent_encoded(token) + "&resumptionToken=" + percent_encoded(token), "badArgument"},
+      {"ListIdentifiers' token for ListRecords",
+       "verb=ListRecords&resumptionToken=" + percent_encoded(identifiers_token),
+       "badResumptionToken"},
+      {"ListRecords' token for ListSets", "verb=ListSets&resumptionToken=" + percent_encoded(token),
+       "badResumptionToken"},
+      {"with metadataPrefix",
+       "verb=ListRecords&metadataPrefix=oai_dc&resumptionToken=" + percent_encoded(token),
+       "badArgument"},
+      {"with another set", "verb=ListRecords&set=chain&resumptionToken=" + percent_encoded(token),
+       "badArgument"},
+      {"with from", "verb=ListRecords&from=2000-01-01&resumptionToken=" + percent_encoded(token),
+       "badArgument"},
+      {"twice",
+       "verb=ListRecords&resumptionToken=" + percent_encoded(token) +
+           "&resumptionToken=" + percent_encoded(token),
+       "badArgument"},
       {"empty", "verb=ListRecords&resumptionToken=", "badArgument"},
       {"for Identify", "verb=Identify&resumptionToken=" + percent_encoded(token), "badArgument"},
   };
@@ -911,8 +980,10 @@ TEST_F(HostileClientTest, ForgedResumptionTokensGetBadResumptionToken_R4_R5) {
     keep(result.body, "token " + what);
   }
   // The genuine token, replayed: the same page each time (tokens are idempotent).
-  const HttpResult again1 = http_request(server_->base_url() + "?verb=ListRecords&resumptionToken=" + percent_encoded(token));
-  const HttpResult again2 = http_request(server_->base_url() + "?verb=ListRecords&resumptionToken=" + percent_encoded(token));
+  const HttpResult again1 = http_request(
+      server_->base_url() + "?verb=ListRecords&resumptionToken=" + percent_encoded(token));
+  const HttpResult again2 = http_request(
+      server_->base_url() + "?verb=ListRecords&resumptionToken=" + percent_encoded(token));
   EXPECT_EQ(error_code_of(again1.body), "");
   EXPECT_EQ(token_of(again1.body), token_of(again2.body));
   keep(again1.body, "genuine token");
@@ -920,7 +991,8 @@ TEST_F(HostileClientTest, ForgedResumptionTokensGetBadResumptionToken_R4_R5) {
   memory.finish();
   std::string answers;
   for (const auto& [code, count] : codes) answers += code + " x" + std::to_string(count) + " ";
-  report(std::to_string(cases.size()) + " forged or misused tokens", answers + "; genuine token replayed: 200 twice", "-", memory);
+  report(std::to_string(cases.size()) + " forged or misused tokens",
+         answers + "; genuine token replayed: 200 twice", "-", memory);
 }
 
 }  // namespace

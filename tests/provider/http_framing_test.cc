@@ -10,7 +10,7 @@ TEST(ResponseHead, FramesTheBodyAndKeepsOnlyTheHandlersSafeFields_H6) {
   HttpResponse response;
   response.status = 503;
   response.headers = {{"Retry-After", "5"},
-                      {"Content-Length", "999"},        // the server's own
+                      {"Content-Length", "999"},             // the server's own
                       {"X-Injected", "a\r\nSet-Cookie: x"},  // CR LF in a value
                       {"Bad:Name", "x"}};
   const auto head = response_head(response, {11, false, "gzip", 1234});
@@ -44,7 +44,8 @@ TEST(ResponseHead, ReasonPhrases) {
 }
 
 TEST(SplitTarget, OriginAndAbsoluteForms) {
-  EXPECT_EQ(split_target("/oai?verb=Identify"), (std::pair<std::string, std::string>{"/oai", "verb=Identify"}));
+  EXPECT_EQ(split_target("/oai?verb=Identify"),
+            (std::pair<std::string, std::string>{"/oai", "verb=Identify"}));
   EXPECT_EQ(split_target("/oai"), (std::pair<std::string, std::string>{"/oai", ""}));
   EXPECT_EQ(split_target("http://h:8080/oai?a=b?c"),
             (std::pair<std::string, std::string>{"/oai", "a=b?c"}));

@@ -1,11 +1,12 @@
 // The handler without a socket: arguments and a store in, a document out,
 // with a clock the test controls.
+#include "provider/oai_handler.h"
+
 #include <gtest/gtest.h>
 
 #include <regex>
 #include <set>
 
-#include "provider/oai_handler.h"
 #include "provider/record_writer.h"
 #include "provider/xml_out.h"
 #include "tests/support/sqlite_probe.h"
@@ -25,9 +26,10 @@ store::HarvestedRecord record(int n) {
   record.identifier = "oai:up.example.org:" + std::to_string(n);
   record.datestamp = "2024-01-01T00:00:00Z";
   record.set_specs = {n % 2 == 0 ? "even" : "odd"};
-  record.metadata = "<oai_dc:dc xmlns:oai_dc=\"http://www.openarchives.org/OAI/2.0/oai_dc/\" "
-                    "xmlns:dc=\"http://purl.org/dc/elements/1.1/\"><dc:title>Record " +
-                    std::to_string(n) + "</dc:title></oai_dc:dc>";
+  record.metadata =
+      "<oai_dc:dc xmlns:oai_dc=\"http://www.openarchives.org/OAI/2.0/oai_dc/\" "
+      "xmlns:dc=\"http://purl.org/dc/elements/1.1/\"><dc:title>Record " +
+      std::to_string(n) + "</dc:title></oai_dc:dc>";
   record.dc = {{"title", "Record " + std::to_string(n), ""}};
   return record;
 }
@@ -54,7 +56,8 @@ class OaiHandlerTest : public ::testing::Test {
   // so that anything written later sorts after them.
   void age_records() {
     SqliteProbe(path_).exec(
-        "UPDATE records SET datestamp = strftime('%Y-%m-%dT%H:%M:%SZ', '2020-01-01', id || ' seconds')");
+        "UPDATE records SET datestamp = strftime('%Y-%m-%dT%H:%M:%SZ', '2020-01-01', id || ' "
+        "seconds')");
   }
 
   std::string ask(const RawArguments& arguments) {
@@ -71,7 +74,8 @@ class OaiHandlerTest : public ::testing::Test {
   static std::vector<std::string> identifiers_of(const std::string& body) {
     std::vector<std::string> identifiers;
     const std::regex pattern("<identifier>(oai:test[^<]+)</identifier>");
-    for (auto it = std::sregex_iterator(body.begin(), body.end(), pattern); it != std::sregex_iterator(); ++it) {
+    for (auto it = std::sregex_iterator(body.begin(), body.end(), pattern);
+         it != std::sregex_iterator(); ++it) {
       identifiers.push_back((*it)[1].str());
     }
     return identifiers;
@@ -94,7 +98,8 @@ class OaiHandlerTest : public ::testing::Test {
 
 TEST_F(OaiHandlerTest, ResponseDateIsASecondBeforeTheSnapshot_D14_X7) {
   const auto body = ask({{"verb", "Identify"}});
-  EXPECT_NE(body.find("<responseDate>2026-11-30T00:53:19Z</responseDate>"), std::string::npos) << body;
+  EXPECT_NE(body.find("<responseDate>2026-11-30T00:53:19Z</responseDate>"), std::string::npos)
+      << body;
 }
 
 TEST_F(OaiHandlerTest, RecordChangedMidListIsNeitherSkippedNorLost_R9) {
@@ -128,8 +133,10 @@ TEST_F(OaiHandlerTest, RecordChangedMidListIsNeitherSkippedNorLost_R9) {
   EXPECT_EQ(seen.size(), 30u);  // nothing skipped
   // The changed records come again at the end of the list, with their new datestamp.
   ASSERT_GE(after.size(), 2u);
-  EXPECT_EQ(after.back(), provider::our_identifier("test.example.org", "up", "oai:up.example.org:25"));
-  EXPECT_EQ(after[after.size() - 2], provider::our_identifier("test.example.org", "up", "oai:up.example.org:2"));
+  EXPECT_EQ(after.back(),
+            provider::our_identifier("test.example.org", "up", "oai:up.example.org:25"));
+  EXPECT_EQ(after[after.size() - 2],
+            provider::our_identifier("test.example.org", "up", "oai:up.example.org:2"));
 }
 
 TEST_F(OaiHandlerTest, TokenExpiresAfterItsLifetime_R5_R7) {
@@ -139,7 +146,8 @@ TEST_F(OaiHandlerTest, TokenExpiresAfterItsLifetime_R5_R7) {
   const auto first = ask({{"verb", "ListRecords"}, {"metadataPrefix", "oai_dc"}});
   const auto token = token_of(first);
   ASSERT_FALSE(token.empty());
-  EXPECT_NE(first.find("expirationDate=\"2026-12-02T00:53:20Z\""), std::string::npos);  // 48 h ahead
+  EXPECT_NE(first.find("expirationDate=\"2026-12-02T00:53:20Z\""),
+            std::string::npos);  // 48 h ahead
   now_ += 47 * 3600;
   EXPECT_EQ(ask({{"verb", "ListRecords"}, {"resumptionToken", token}}).find("badResumptionToken"),
             std::string::npos);
@@ -157,14 +165,16 @@ TEST_F(OaiHandlerTest, NoTokenWhenTheListFitsOnePage_R2_R3) {
   write({record(10)});  // eleven: the second page holds one record and an empty token
   const auto page1 = ask({{"verb", "ListRecords"}, {"metadataPrefix", "oai_dc"}});
   const auto page2 = ask({{"verb", "ListRecords"}, {"resumptionToken", token_of(page1)}});
-  EXPECT_NE(page2.find("<resumptionToken completeListSize=\"11\" cursor=\"10\"/>"), std::string::npos)
+  EXPECT_NE(page2.find("<resumptionToken completeListSize=\"11\" cursor=\"10\"/>"),
+            std::string::npos)
       << page2;
 }
 
 TEST_F(OaiHandlerTest, IllegalCharactersNeverReachTheResponse_X1) {
   write({record(1)});
   SqliteProbe(path_).exec(
-      "UPDATE records SET metadata = replace(metadata, 'Record 1', 'Record ' || char(65534) || char(1) || '1')");
+      "UPDATE records SET metadata = replace(metadata, 'Record 1', 'Record ' || char(65534) || "
+      "char(1) || '1')");
   const auto body = ask({{"verb", "ListRecords"}, {"metadataPrefix", "oai_dc"}});
   EXPECT_EQ(body.find("\xEF\xBF\xBE"), std::string::npos);
   EXPECT_EQ(body.find('\x01'), std::string::npos);
@@ -187,10 +197,11 @@ TEST_F(OaiHandlerTest, PayloadGetsItsSchemaLocation_X14) {
 // item only those it is held in (V-LMF-2, V-LMF-3, X-14). Not served through
 // validate-oai-response: its schema set knows oai_dc only.
 TEST_F(OaiHandlerTest, EveryFormatHeldIsServed_VLMF2_VLMF3_X14) {
-  writer_.save_formats(source_, {{"oai_dc", "http://www.openarchives.org/OAI/2.0/oai_dc.xsd",
-                                  "http://www.openarchives.org/OAI/2.0/oai_dc/"},
-                                 {"marc21", "http://www.loc.gov/standards/marcxml/schema/MARC21slim.xsd",
-                                  "http://www.loc.gov/MARC21/slim"}});
+  writer_.save_formats(source_,
+                       {{"oai_dc", "http://www.openarchives.org/OAI/2.0/oai_dc.xsd",
+                         "http://www.openarchives.org/OAI/2.0/oai_dc/"},
+                        {"marc21", "http://www.loc.gov/standards/marcxml/schema/MARC21slim.xsd",
+                         "http://www.loc.gov/MARC21/slim"}});
   write({record(1)});
   const auto marc_list = writer_.open_list(source_, "marc21").id;
   store::HarvestedPage page;
@@ -201,24 +212,31 @@ TEST_F(OaiHandlerTest, EveryFormatHeldIsServed_VLMF2_VLMF3_X14) {
   store::HarvestedRecord marc;
   marc.identifier = "oai:up.example.org:1";
   marc.datestamp = "2024-01-01T00:00:00Z";
-  marc.metadata = "<marc:record xmlns:marc=\"http://www.loc.gov/MARC21/slim\"><marc:leader>x</marc:leader></marc:record>";
+  marc.metadata =
+      "<marc:record "
+      "xmlns:marc=\"http://www.loc.gov/MARC21/slim\"><marc:leader>x</marc:leader></marc:record>";
   store::HarvestedRecord only_marc = marc;
   only_marc.identifier = "oai:up.example.org:2";
   page.records = {marc, only_marc};
   writer_.write_page(page);
 
   const auto all = ask({{"verb", "ListMetadataFormats"}});
-  EXPECT_NE(all.find("<metadataPrefix>marc21</metadataPrefix><schema>http://www.loc.gov/standards/marcxml/schema/MARC21slim.xsd</schema>"),
-            std::string::npos) << all;
+  EXPECT_NE(all.find("<metadataPrefix>marc21</metadataPrefix><schema>http://www.loc.gov/standards/"
+                     "marcxml/schema/MARC21slim.xsd</schema>"),
+            std::string::npos)
+      << all;
   const auto one = provider::our_identifier("test.example.org", "up", "oai:up.example.org:2");
   const auto formats = ask({{"verb", "ListMetadataFormats"}, {"identifier", one}});
   EXPECT_EQ(formats.find("<metadataPrefix>oai_dc</metadataPrefix>"), std::string::npos) << formats;
   EXPECT_NE(formats.find("<metadataPrefix>marc21</metadataPrefix>"), std::string::npos);
-  const auto record = ask({{"verb", "GetRecord"}, {"identifier", one}, {"metadataPrefix", "marc21"}});
+  const auto record =
+      ask({{"verb", "GetRecord"}, {"identifier", one}, {"metadataPrefix", "marc21"}});
   EXPECT_NE(record.find("xsi:schemaLocation=\"http://www.loc.gov/MARC21/slim "
                         "http://www.loc.gov/standards/marcxml/schema/MARC21slim.xsd\""),
-            std::string::npos) << record;
-  const auto missing = ask({{"verb", "GetRecord"}, {"identifier", one}, {"metadataPrefix", "oai_dc"}});
+            std::string::npos)
+      << record;
+  const auto missing =
+      ask({{"verb", "GetRecord"}, {"identifier", one}, {"metadataPrefix", "oai_dc"}});
   EXPECT_NE(missing.find("cannotDisseminateFormat"), std::string::npos);
 }
 
@@ -239,8 +257,8 @@ TEST_F(OaiHandlerTest, PagesWithinOneSecondAndAcrossFarIdsKeepOrderAndSets_R1_S4
     const std::regex pattern(
         "<identifier>oai:test\\.example\\.org:up/oai:up\\.example\\.org:(\\d+)</identifier>"
         "<datestamp>[^<]+</datestamp><setSpec>([^<]+)</setSpec></header>");
-    for (auto it = std::sregex_iterator(body.begin(), body.end(), pattern); it != std::sregex_iterator();
-         ++it) {
+    for (auto it = std::sregex_iterator(body.begin(), body.end(), pattern);
+         it != std::sregex_iterator(); ++it) {
       const int n = std::stoi((*it)[1].str());
       EXPECT_EQ((*it)[2].str(), n % 2 == 0 ? "up:even" : "up:odd") << n;
       order.push_back((*it)[1].str());
@@ -263,12 +281,14 @@ TEST(PayloadSchemaLocation, ReplacesAWrongOneAndKeepsTheRest_X14) {
             "<x:r xmlns:x=\"urn:x\" xmlns:i=\"http://www.w3.org/2001/XMLSchema-instance\" a=\"1\" "
             "i:schemaLocation=\"urn:x http://x/x.xsd\"><x:c/></x:r>");
   // Idempotent: serving what was served changes nothing.
-  const auto once = provider::payload_with_schema_location("<r xmlns=\"urn:x\"/>", "urn:x", "s.xsd");
+  const auto once =
+      provider::payload_with_schema_location("<r xmlns=\"urn:x\"/>", "urn:x", "s.xsd");
   EXPECT_EQ(provider::payload_with_schema_location(once, "urn:x", "s.xsd"), once);
 }
 
 TEST(OurIdentifier, RoundTripsAnyUpstreamIdentifier_AG3_OI2) {
-  for (const std::string upstream : {"oai:arXiv.org:hep-th/9901001", "a b", "a%20b", "x#y<z>", "ünï"}) {
+  for (const std::string upstream :
+       {"oai:arXiv.org:hep-th/9901001", "a b", "a%20b", "x#y<z>", "ünï"}) {
     const auto ours = provider::our_identifier("agg.example.org", "src", upstream);
     const auto key = provider::parse_our_identifier("agg.example.org", ours);
     ASSERT_TRUE(key.has_value()) << ours;
@@ -283,16 +303,45 @@ TEST(OurIdentifier, RoundTripsAnyUpstreamIdentifier_AG3_OI2) {
 // anything: every byte value, and UTF-8 sequences right and wrong, placed
 // on either side of the 8- and 16-byte steps.
 TEST(XmlOut, CleanCheckAndEscapingAgreeWithTheExactFunctions_X1) {
-  std::vector<std::string> pieces = {"", "plain ascii text", "&", "<", ">", "\"", "'", "\t", "\n", "\r",
-                                     "\x7F", "\xC2\x80", "\xC3\xA9", "\xE2\x82\xAC", "\xF0\x9F\x98\x80",
-                                     "\xF4\x8F\xBF\xBF", "\xEF\xBF\xBD", "\xEF\xBF\xBE", "\xEF\xBF\xBF",
-                                     "\xED\x9F\xBF", "\xED\xA0\x80", "\xC0\xAF", "\xC1\xBF", "\xE0\x80\xAF",
-                                     "\xE0\x9F\xBF", "\xF0\x8F\xBF\xBF", "\xF4\x90\x80\x80", "\xF5\x80\x80\x80",
-                                     "\x80", "\xBF", "\xC3", "\xE2\x82", "\xF0\x9F\x98", "\xFF"};
+  std::vector<std::string> pieces = {"",
+                                     "plain ascii text",
+                                     "&",
+                                     "<",
+                                     ">",
+                                     "\"",
+                                     "'",
+                                     "\t",
+                                     "\n",
+                                     "\r",
+                                     "\x7F",
+                                     "\xC2\x80",
+                                     "\xC3\xA9",
+                                     "\xE2\x82\xAC",
+                                     "\xF0\x9F\x98\x80",
+                                     "\xF4\x8F\xBF\xBF",
+                                     "\xEF\xBF\xBD",
+                                     "\xEF\xBF\xBE",
+                                     "\xEF\xBF\xBF",
+                                     "\xED\x9F\xBF",
+                                     "\xED\xA0\x80",
+                                     "\xC0\xAF",
+                                     "\xC1\xBF",
+                                     "\xE0\x80\xAF",
+                                     "\xE0\x9F\xBF",
+                                     "\xF0\x8F\xBF\xBF",
+                                     "\xF4\x90\x80\x80",
+                                     "\xF5\x80\x80\x80",
+                                     "\x80",
+                                     "\xBF",
+                                     "\xC3",
+                                     "\xE2\x82",
+                                     "\xF0\x9F\x98",
+                                     "\xFF"};
   for (int byte = 0; byte < 256; ++byte) pieces.push_back(std::string(1, static_cast<char>(byte)));
   for (const auto& piece : pieces) {
     for (std::size_t pad = 0; pad < 20; ++pad) {
-      for (const std::string& text : {std::string(pad, 'a') + piece, std::string(pad, 'a') + piece + "0123456789abcdefghij"}) {
+      for (const std::string& text : {std::string(pad, 'a') + piece,
+                                      std::string(pad, 'a') + piece + "0123456789abcdefghij"}) {
         std::string cleaned = text;
         EXPECT_EQ(provider::is_clean_xml_text(text), oai::remove_illegal_xml_chars(cleaned) == 0)
             << testing::PrintToString(text);

@@ -83,10 +83,11 @@ class ProviderReads : public ::testing::TestWithParam<Engine> {
     facts.granularity = "YYYY-MM-DDThh:mm:ssZ";
     facts.response_date = "2024-06-02T12:00:00Z";
     store.save_identify(demo_, facts);
-    store.save_formats(demo_, {{"oai_dc", "http://www.openarchives.org/OAI/2.0/oai_dc.xsd",
-                                "http://www.openarchives.org/OAI/2.0/oai_dc/"},
-                               {"marc21", "http://www.loc.gov/standards/marcxml/schema/MARC21slim.xsd",
-                                "http://www.loc.gov/MARC21/slim"}});
+    store.save_formats(demo_,
+                       {{"oai_dc", "http://www.openarchives.org/OAI/2.0/oai_dc.xsd",
+                         "http://www.openarchives.org/OAI/2.0/oai_dc/"},
+                        {"marc21", "http://www.loc.gov/standards/marcxml/schema/MARC21slim.xsd",
+                         "http://www.loc.gov/MARC21/slim"}});
     store.save_sets(demo_, {{"even", "Even items", "<oai_dc:dc>evens</oai_dc:dc>", ""},
                             {"declared", "Declared but empty", "", ""}});
     other_ = store.upsert_source("other", "http://other.example.org/oai");

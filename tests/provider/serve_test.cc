@@ -7,11 +7,11 @@
 // ids of docs/protocol.md.
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <filesystem>
 #include <fstream>
 #include <memory>
 #include <regex>
-#include <atomic>
 #include <set>
 #include <thread>
 
@@ -30,10 +30,10 @@ using testing_support::FixtureServer;
 using testing_support::http_request;
 using testing_support::HttpResult;
 using testing_support::percent_encoded;
+using testing_support::response_problems;
 using testing_support::run_command;
 using testing_support::ServeProcess;
 using testing_support::SqliteProbe;
-using testing_support::response_problems;
 using testing_support::TempDir;
 using testing_support::xpath;
 using testing_support::xpath_in_file;
@@ -64,13 +64,15 @@ class ServeTest : public ::testing::Test {
     write_scenario(work);
     FixtureServer upstream(work + "/scenario.json", work + "/requests.jsonl");
     std::ofstream(work + "/oaipmh.toml")
-        << "store = \"" << store << "\"\n[harvest]\npoliteness_delay = 0\nuse_declared_base_url = false\n"
+        << "store = \"" << store
+        << "\"\n[harvest]\npoliteness_delay = 0\nuse_declared_base_url = false\n"
         << "[[source]]\nname = \"csto\"\nurl = \"" << upstream.base_url("/csto") << "\"\n"
         << "[[source]]\nname = \"chain\"\nurl = \"" << upstream.base_url("/chain") << "\"\n"
         << "[[source]]\nname = \"dspace\"\nurl = \"" << upstream.base_url("/dspace") << "\"\n"
         << "[[source]]\nname = \"aspace\"\nurl = \"" << upstream.base_url("/aspace") << "\"\n";
     const auto result = run_command(kOaipmh + " harvest --config " + work + "/oaipmh.toml");
-    if (result.exit_status != 0) throw std::runtime_error("fixture harvest failed: " + result.output);
+    if (result.exit_status != 0)
+      throw std::runtime_error("fixture harvest failed: " + result.output);
   }
 
   // The fixture server's scenario: Identify, formats and sets for both
@@ -81,21 +83,28 @@ class ServeTest : public ::testing::Test {
     const std::string harvest = kFixtures + "/harvest/";
     std::string rules;
     for (const std::string path : {"/csto", "/chain", "/dspace", "/aspace"}) {
-      rules += R"({"path": ")" + path + R"(", "match": {"verb": "Identify"}, "responses": [{"body_file": ")" +
-               harvest + R"(identify-seconds.xml", "body_template": true}]},)";
-      rules += R"({"path": ")" + path + R"(", "match": {"verb": "ListMetadataFormats"}, "responses": [{"body_file": ")" +
+      rules += R"({"path": ")" + path +
+               R"(", "match": {"verb": "Identify"}, "responses": [{"body_file": ")" + harvest +
+               R"(identify-seconds.xml", "body_template": true}]},)";
+      rules += R"({"path": ")" + path +
+               R"(", "match": {"verb": "ListMetadataFormats"}, "responses": [{"body_file": ")" +
                harvest + R"(list-metadata-formats.xml", "body_template": true}]},)";
-      rules += R"({"path": ")" + path + R"(", "match": {"verb": "ListSets"}, "responses": [{"body_file": ")" +
-               harvest + R"(list-sets.xml", "body_template": true}]},)";
+      rules += R"({"path": ")" + path +
+               R"(", "match": {"verb": "ListSets"}, "responses": [{"body_file": ")" + harvest +
+               R"(list-sets.xml", "body_template": true}]},)";
     }
-    rules += R"({"path": "/csto", "match": {"verb": "ListRecords"}, "responses": [{"body_file": ")" + kFixtures +
-             R"(/seed/ListRecords-csto-kyrgyzstan.xml"}]},)";
-    rules += R"({"path": "/dspace", "match": {"verb": "ListRecords"}, "responses": [{"body_file": ")" + kFixtures +
-             R"(/real-responses/pyoai/fake2/00002.xml"}]},)";
-    rules += R"({"path": "/aspace", "match": {"verb": "ListRecords", "resumptionToken": null}, "responses": [{"body_file": ")" +
-             kFixtures + R"(/real-responses/oai-pmh-rs/list_records.xml"}]},)";
-    rules += R"({"path": "/aspace", "match": {"verb": "ListRecords"}, "responses": [{"body_file": ")" + harvest +
-             R"(last-empty-page-ListRecords.xml", "body_template": true}]},)";
+    rules +=
+        R"({"path": "/csto", "match": {"verb": "ListRecords"}, "responses": [{"body_file": ")" +
+        kFixtures + R"(/seed/ListRecords-csto-kyrgyzstan.xml"}]},)";
+    rules +=
+        R"({"path": "/dspace", "match": {"verb": "ListRecords"}, "responses": [{"body_file": ")" +
+        kFixtures + R"(/real-responses/pyoai/fake2/00002.xml"}]},)";
+    rules +=
+        R"({"path": "/aspace", "match": {"verb": "ListRecords", "resumptionToken": null}, "responses": [{"body_file": ")" +
+        kFixtures + R"(/real-responses/oai-pmh-rs/list_records.xml"}]},)";
+    rules +=
+        R"({"path": "/aspace", "match": {"verb": "ListRecords"}, "responses": [{"body_file": ")" +
+        harvest + R"(last-empty-page-ListRecords.xml", "body_template": true}]},)";
     rules += chain.dump().substr(1, chain.dump().size() - 2);
     std::ofstream(work + "/scenario.json") << R"({"rules": [)" << rules << "]}";
   }
@@ -115,7 +124,8 @@ class ServeTest : public ::testing::Test {
   }
 
   HttpResult oai_post(const std::string& body) {
-    auto result = http_request(server_->base_url(), {"Content-Type: application/x-www-form-urlencoded"}, &body);
+    auto result = http_request(server_->base_url(),
+                               {"Content-Type: application/x-www-form-urlencoded"}, &body);
     keep("POST " + body, result);
     return result;
   }
@@ -139,7 +149,8 @@ class ServeTest : public ::testing::Test {
 
   static std::string seed_identifier() {
     // '/' and ':' are reserved characters, which stay unescaped (OI-2).
-    return "oai:test.example.org:csto/oai:research.example.org:publications/6b1f0c2e-csto-kyrgyzstan";
+    return "oai:test.example.org:csto/oai:research.example.org:publications/"
+           "6b1f0c2e-csto-kyrgyzstan";
   }
 
   static TempDir* dir_;
@@ -161,7 +172,8 @@ TEST_F(ServeTest, IdentifyDescribesTheRepository_VID2_VID3_H9) {
   EXPECT_EQ(xpath(result.body, "string(//*[local-name()='deletedRecord'])"), "persistent");
   EXPECT_EQ(xpath(result.body, "string(//*[local-name()='granularity'])"), "YYYY-MM-DDThh:mm:ssZ");
   EXPECT_EQ(count(result.body, "compression"), "2");
-  EXPECT_EQ(xpath(result.body, "string(//*[local-name()='repositoryIdentifier'])"), "test.example.org");
+  EXPECT_EQ(xpath(result.body, "string(//*[local-name()='repositoryIdentifier'])"),
+            "test.example.org");
   EXPECT_EQ(count(result.body, "friends"), "1");
 }
 
@@ -172,7 +184,8 @@ TEST_F(ServeTest, IdentifyRejectsArguments_VID1) {
 }
 
 TEST_F(ServeTest, MissingWrongCaseOrRepeatedVerbIsBadVerb_H4_X10) {
-  for (const std::string query : {"", "verb=identify", "verb=Identify&verb=Identify", "verb=Frobnicate"}) {
+  for (const std::string query :
+       {"", "verb=identify", "verb=Identify&verb=Identify", "verb=Frobnicate"}) {
     const auto result = oai(query);
     EXPECT_EQ(result.status, 200) << query;  // OAI errors are HTTP 200 (H-7)
     EXPECT_EQ(error_code(result.body), "badVerb") << query;
@@ -199,7 +212,8 @@ TEST_F(ServeTest, IllegalArgumentsAreBadArgument_H5_R4_D5_D6_D7) {
 }
 
 TEST_F(ServeTest, GetRecordServesTheSeedUnchanged_VGR5_AG3_AG4) {
-  const auto result = oai("verb=GetRecord&metadataPrefix=oai_dc&identifier=" + percent_encoded(seed_identifier()));
+  const auto result =
+      oai("verb=GetRecord&metadataPrefix=oai_dc&identifier=" + percent_encoded(seed_identifier()));
   ASSERT_EQ(error_code(result.body), "") << result.body;
   EXPECT_EQ(xpath(result.body, "string(//*[local-name()='header']/*[local-name()='identifier'])"),
             seed_identifier());
@@ -208,30 +222,37 @@ TEST_F(ServeTest, GetRecordServesTheSeedUnchanged_VGR5_AG3_AG4) {
   const std::string seed = kFixtures + "/seed/ListRecords-csto-kyrgyzstan.xml";
   EXPECT_EQ(xpath(result.body, "string(//*[local-name()='dc']/*[local-name()='description'])"),
             xpath_in_file(seed, "string(//*[local-name()='description'])"));
-  EXPECT_EQ(xpath(result.body, "string(//*[local-name()='originDescription']/*[local-name()='identifier'])"),
+  EXPECT_EQ(xpath(result.body,
+                  "string(//*[local-name()='originDescription']/*[local-name()='identifier'])"),
             "oai:research.example.org:publications/6b1f0c2e-csto-kyrgyzstan");
   EXPECT_EQ(xpath(result.body, "string(//*[local-name()='originDescription']/@altered)"), "false");
   // Set membership below the source (S-4, AG): csto:publications:year2024.
-  EXPECT_EQ(xpath(result.body, "count(//*[local-name()='setSpec'][.='csto:publications:year2024'])"), "1");
+  EXPECT_EQ(
+      xpath(result.body, "count(//*[local-name()='setSpec'][.='csto:publications:year2024'])"),
+      "1");
   // Echo of the arguments (X-9).
-  EXPECT_EQ(xpath(result.body, "string(//*[local-name()='request']/@identifier)"), seed_identifier());
+  EXPECT_EQ(xpath(result.body, "string(//*[local-name()='request']/@identifier)"),
+            seed_identifier());
 }
 
 TEST_F(ServeTest, GetRecordOfDeletedRecordIsHeaderOnly_DR6_VGR6) {
   const auto identifier = "oai:test.example.org:chain/" + testing_support::chain_identifier(9);
-  const auto result = oai("verb=GetRecord&metadataPrefix=oai_dc&identifier=" + percent_encoded(identifier));
+  const auto result =
+      oai("verb=GetRecord&metadataPrefix=oai_dc&identifier=" + percent_encoded(identifier));
   EXPECT_EQ(xpath(result.body, "string(//*[local-name()='header']/@status)"), "deleted");
   EXPECT_EQ(count(result.body, "metadata"), "0");
   EXPECT_EQ(count(result.body, "about"), "0");
 }
 
 TEST_F(ServeTest, GetRecordErrors_E5_E4_E10) {
-  auto result = oai("verb=GetRecord&metadataPrefix=oai_dc&identifier=oai%3Atest.example.org%3Acsto%2Fnothing");
+  auto result = oai(
+      "verb=GetRecord&metadataPrefix=oai_dc&identifier=oai%3Atest.example.org%3Acsto%2Fnothing");
   EXPECT_EQ(error_code(result.body), "idDoesNotExist");
   EXPECT_TRUE(request_has_attributes(result.body));  // X-11
   result = oai("verb=GetRecord&metadataPrefix=oai_dc&identifier=not-ours");
   EXPECT_EQ(error_code(result.body), "idDoesNotExist");
-  result = oai("verb=GetRecord&metadataPrefix=marcxml&identifier=" + percent_encoded(seed_identifier()));
+  result =
+      oai("verb=GetRecord&metadataPrefix=marcxml&identifier=" + percent_encoded(seed_identifier()));
   EXPECT_EQ(error_code(result.body), "cannotDisseminateFormat");
   result = oai("verb=GetRecord&metadataPrefix=marcxml&identifier=nothing");
   EXPECT_EQ(count(result.body, "error"), "2");
@@ -251,8 +272,12 @@ TEST_F(ServeTest, ListMetadataFormats_VLMF2_VLMF3) {
 TEST_F(ServeTest, ListSetsHasSourcesAndTheirSets_S2_S5) {
   const auto result = oai("verb=ListSets");
   EXPECT_EQ(xpath(result.body, "count(//*[local-name()='setSpec'][.='csto'])"), "1");
-  EXPECT_EQ(xpath(result.body, "count(//*[local-name()='setSpec'][.='csto:publications:year2024'])"), "1");
-  EXPECT_EQ(xpath(result.body, "string(//*[local-name()='set'][*[local-name()='setSpec']='csto:publications']/*[local-name()='setName'])"),
+  EXPECT_EQ(
+      xpath(result.body, "count(//*[local-name()='setSpec'][.='csto:publications:year2024'])"),
+      "1");
+  EXPECT_EQ(xpath(result.body,
+                  "string(//*[local-name()='set'][*[local-name()='setSpec']='csto:publications']/"
+                  "*[local-name()='setName'])"),
             "Publications");
 }
 
@@ -307,8 +332,8 @@ TEST_F(ServeTest, ForgedOrMisusedTokensAreBadResumptionToken_R5) {
   forged[forged.size() / 2] = forged[forged.size() / 2] == 'A' ? 'B' : 'A';
   for (const std::string& query : std::vector<std::string>{
            "verb=ListRecords&resumptionToken=" + percent_encoded(forged),
-        "verb=ListIdentifiers&resumptionToken=" + percent_encoded(token(first.body)),
-        "verb=ListRecords&resumptionToken=garbage", "verb=ListSets&resumptionToken=garbage"}) {
+           "verb=ListIdentifiers&resumptionToken=" + percent_encoded(token(first.body)),
+           "verb=ListRecords&resumptionToken=garbage", "verb=ListSets&resumptionToken=garbage"}) {
     const auto result = oai(query);
     EXPECT_EQ(error_code(result.body), "badResumptionToken") << query;
   }
@@ -330,9 +355,14 @@ TEST_F(ServeTest, SetsMatchWholePartsOfTheHierarchy_S3) {
 TEST_F(ServeTest, DeletedRecordsAreListedWithTheirSets_DR7_S7) {
   const auto result = oai("verb=ListIdentifiers&metadataPrefix=oai_dc&set=chain:even");
   // Records 9, 19, 29, ... are deleted: 500 headers up to record 833 hold 50 of them.
-  EXPECT_GT(std::stoi(xpath(result.body, "count(//*[local-name()='header'][@status='deleted'])")), 0);
-  EXPECT_EQ(xpath(result.body, "count(//*[local-name()='header'][@status='deleted'][*[local-name()='setSpec']!='chain:even'])"),
-            "0");
+  EXPECT_GT(std::stoi(xpath(result.body, "count(//*[local-name()='header'][@status='deleted'])")),
+            0);
+  EXPECT_EQ(
+      xpath(
+          result.body,
+          "count(//"
+          "*[local-name()='header'][@status='deleted'][*[local-name()='setSpec']!='chain:even'])"),
+      "0");
 }
 
 TEST_F(ServeTest, RealRepositoriesRecordsAreServedValid_X5_DC1) {
@@ -353,11 +383,13 @@ TEST_F(ServeTest, ListMetadataFormatsTakesNoToken_VLMF1) {
 TEST_F(ServeTest, DateBoundsAreInclusiveWholeDays_D8_D9) {
   const auto earliest = SqliteProbe(store_).value("SELECT min(datestamp) FROM records");
   const auto day = earliest.substr(0, 10);
-  auto result = oai("verb=ListIdentifiers&metadataPrefix=oai_dc&set=csto&from=" + day + "&until=" + day);
+  auto result =
+      oai("verb=ListIdentifiers&metadataPrefix=oai_dc&set=csto&from=" + day + "&until=" + day);
   EXPECT_EQ(count(result.body, "header"), "1");
   result = oai("verb=ListIdentifiers&metadataPrefix=oai_dc&set=csto&until=2000-01-01");
   EXPECT_EQ(error_code(result.body), "noRecordsMatch");
-  result = oai("verb=ListIdentifiers&metadataPrefix=oai_dc&set=csto&from=" + earliest + "&until=" + earliest);
+  result = oai("verb=ListIdentifiers&metadataPrefix=oai_dc&set=csto&from=" + earliest +
+               "&until=" + earliest);
   EXPECT_EQ(error_code(result.body), "");
 }
 
@@ -385,15 +417,17 @@ TEST_F(ServeTest, CompressesOnlyWhenAsked_H8) {
 }
 
 TEST_F(ServeTest, OtherPathsAreNotFound) {
-  const auto result = http_request("http://127.0.0.1:" + std::to_string(server_->port()) + "/nothing");
+  const auto result =
+      http_request("http://127.0.0.1:" + std::to_string(server_->port()) + "/nothing");
   EXPECT_EQ(result.status, 404);
 }
 
 // Harvests `base_url` into `store` with oaipmh harvest; returns its output.
-std::string harvest_into(const std::string& store, const std::string& name, const std::string& base_url,
-                         const std::string& config_path) {
+std::string harvest_into(const std::string& store, const std::string& name,
+                         const std::string& base_url, const std::string& config_path) {
   std::ofstream(config_path) << "store = \"" << store << "\"\n[harvest]\npoliteness_delay = 0\n"
-                             << "[[source]]\nname = \"" << name << "\"\nurl = \"" << base_url << "\"\n";
+                             << "[[source]]\nname = \"" << name << "\"\nurl = \"" << base_url
+                             << "\"\n";
   const auto result = run_command(kOaipmh + " harvest --config " + config_path);
   EXPECT_EQ(result.exit_status, 0) << result.output;
   return result.output;
@@ -405,28 +439,33 @@ TEST_F(ServeTest, OurOwnHarvesterHarvestsUsCompletely_AG4_AG6) {
   harvest_into(mirror, "mirror", server_->base_url(), mirror_dir.file("mirror.toml"));
   SqliteProbe original(store_);
   SqliteProbe copy(mirror);
-  EXPECT_EQ(copy.value("SELECT count(*) FROM records"), original.value("SELECT count(*) FROM records"));
+  EXPECT_EQ(copy.value("SELECT count(*) FROM records"),
+            original.value("SELECT count(*) FROM records"));
   EXPECT_EQ(copy.value("SELECT count(*) FROM records WHERE deleted"),
             original.value("SELECT count(*) FROM records WHERE deleted"));
   // Payloads arrive byte for byte as we serve them (the seed's already had
   // its schemaLocation, so it is the stored one unchanged).
   const auto seed_payload = original.value(
       "SELECT metadata FROM records WHERE upstream_identifier LIKE '%csto-kyrgyzstan'");
-  EXPECT_EQ(copy.value("SELECT metadata FROM records WHERE upstream_identifier = '" + seed_identifier() + "'"),
+  EXPECT_EQ(copy.value("SELECT metadata FROM records WHERE upstream_identifier = '" +
+                       seed_identifier() + "'"),
             seed_payload);
-  EXPECT_EQ(copy.value("SELECT dc FROM records WHERE upstream_identifier = '" + seed_identifier() + "'"),
-            original.value("SELECT dc FROM records WHERE upstream_identifier LIKE '%csto-kyrgyzstan'"));
+  EXPECT_EQ(
+      copy.value("SELECT dc FROM records WHERE upstream_identifier = '" + seed_identifier() + "'"),
+      original.value("SELECT dc FROM records WHERE upstream_identifier LIKE '%csto-kyrgyzstan'"));
   // Serving the mirror nests our provenance once more (AG-6).
   ServeProcess again({"--store", mirror, "--repository-identifier", "mirror.example.org"});
-  const auto result = http_request(
-      again.base_url() + "?verb=GetRecord&metadataPrefix=oai_dc&identifier=" +
-      percent_encoded("oai:mirror.example.org:mirror/" + seed_identifier()));
+  const auto result =
+      http_request(again.base_url() + "?verb=GetRecord&metadataPrefix=oai_dc&identifier=" +
+                   percent_encoded("oai:mirror.example.org:mirror/" + seed_identifier()));
   keep("GetRecord of the mirror", result);
   EXPECT_EQ(count(result.body, "originDescription"), "2");
-  EXPECT_EQ(xpath(result.body, "string(//*[local-name()='originDescription']/*[local-name()='baseURL'])"),
-            server_->base_url());
+  EXPECT_EQ(
+      xpath(result.body, "string(//*[local-name()='originDescription']/*[local-name()='baseURL'])"),
+      server_->base_url());
   EXPECT_EQ(xpath(result.body,
-                  "string(//*[local-name()='originDescription']/*[local-name()='originDescription']/*[local-name()='identifier'])"),
+                  "string(//*[local-name()='originDescription']/"
+                  "*[local-name()='originDescription']/*[local-name()='identifier'])"),
             "oai:research.example.org:publications/6b1f0c2e-csto-kyrgyzstan");
 }
 
@@ -438,15 +477,18 @@ TEST_F(ServeTest, ServesWhileAHarvestWritesTheSameStore) {
   std::atomic<bool> harvesting{true};
   std::string harvest_output;
   std::thread harvest([&] {
-    harvest_output = harvest_into(store, "second", server_->base_url(), other_dir.file("second.toml"));
+    harvest_output =
+        harvest_into(store, "second", server_->base_url(), other_dir.file("second.toml"));
     harvesting = false;
   });
   int requests = 0;
   std::string problem;
   while ((harvesting || requests < 5) && requests < 500 && problem.empty()) {
-    const auto result = http_request(busy.base_url() + "?verb=ListIdentifiers&metadataPrefix=oai_dc&set=first");
+    const auto result =
+        http_request(busy.base_url() + "?verb=ListIdentifiers&metadataPrefix=oai_dc&set=first");
     ++requests;
-    if (result.status != 200 || result.body.find("<error") != std::string::npos) problem = result.body;
+    if (result.status != 200 || result.body.find("<error") != std::string::npos)
+      problem = result.body;
   }
   harvest.join();
   EXPECT_EQ(problem, "");
@@ -456,7 +498,8 @@ TEST_F(ServeTest, ServesWhileAHarvestWritesTheSameStore) {
 
 TEST_F(ServeTest, FriendsListTheUpstreamRepositories_VID7) {
   const auto result = oai("verb=Identify");
-  EXPECT_EQ(xpath(result.body, "count(//*[local-name()='friends']/*[local-name()='baseURL'])"), "4");
+  EXPECT_EQ(xpath(result.body, "count(//*[local-name()='friends']/*[local-name()='baseURL'])"),
+            "4");
 }
 
 TEST_F(ServeTest, StopsCleanlyOnSigterm) {
@@ -468,7 +511,8 @@ TEST_F(ServeTest, StopsCleanlyOnSigterm) {
 
 TEST_F(ServeTest, AccessLogHasOneLinePerRequest) {
   oai("verb=Identify&marker=access-log-test");
-  EXPECT_TRUE(server_->wait_for_output("marker=access-log-test")) << server_->output().substr(0, 2000);
+  EXPECT_TRUE(server_->wait_for_output("marker=access-log-test"))
+      << server_->output().substr(0, 2000);
 }
 
 }  // namespace

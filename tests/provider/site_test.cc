@@ -24,10 +24,10 @@ class SiteTest : public ::testing::Test {
     auto made = std::make_unique<Site>(SiteSettings{store_, "/oai", metrics, healthz});
     ProviderSettings settings;
     settings.base_url = "http://127.0.0.1:8080/oai";
-    made->start(std::make_unique<OaiHandler>(settings,
-                                              TokenCodec("0123456789abcdef0123456789abcdef"),
-                                              [] { return std::int64_t{1'796'000'000}; }),
-                [] { return std::size_t{3}; });
+    made->start(
+        std::make_unique<OaiHandler>(settings, TokenCodec("0123456789abcdef0123456789abcdef"),
+                                     [] { return std::int64_t{1'796'000'000}; }),
+        [] { return std::size_t{3}; });
     return made;
   }
 
@@ -101,7 +101,8 @@ TEST_F(SiteTest, MetricsCountTheOaiEndpointOnlyAndLeaveTheScrapeOut) {
   EXPECT_EQ(metrics.content_type, "text/plain; version=0.0.4; charset=utf-8");
   const auto& text = metrics.body;
   EXPECT_NE(text.find("oaipmh_requests_total{verb=\"Identify\",status=\"200\"} 1"),
-            std::string::npos) << text;
+            std::string::npos)
+      << text;
   EXPECT_EQ(text.find("verb=\"none\",status=\"200\"} 1"), std::string::npos) << text;
   EXPECT_NE(text.find("oaipmh_overload_rejections_total 1"), std::string::npos) << text;
   // Three in flight, the scrape among them: two.

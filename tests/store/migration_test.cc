@@ -41,8 +41,8 @@ TEST_P(StoreEngineTest, MigrationsAreNumberedWithoutGaps) {
 TEST_P(StoreEngineTest, CreatesTheStoreAtTheNewestVersion) {
   EXPECT_EQ(Store::open(place_.name()).schema_version(), place_.newest_version());
   // 32 random bytes, hex: the key that signs resumption tokens.
-  const auto key = place_.probe()->value(
-      "SELECT value FROM settings WHERE key = 'resumption_token_key'");
+  const auto key =
+      place_.probe()->value("SELECT value FROM settings WHERE key = 'resumption_token_key'");
   EXPECT_EQ(key.size(), 64u);
   EXPECT_EQ(key.find_first_not_of("0123456789abcdef"), std::string::npos) << key;
 }
@@ -114,11 +114,10 @@ TEST_P(SqliteStoreTest, CreatesEveryDocumentedTable) {
   const auto tables = probe.rows(
       "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'dc_fts_%' "
       "ORDER BY name");
-  EXPECT_EQ(tables, (std::vector<std::string>{"checkpoints", "dc_fts",
-                                              "harvest_lists", "harvest_runs", "quarantine",
-                                              "record_sets", "records", "sets", "settings",
-                                              "source_formats", "sources", "sweep_seen",
-                                              "sweeps"}));
+  EXPECT_EQ(tables,
+            (std::vector<std::string>{"checkpoints", "dc_fts", "harvest_lists", "harvest_runs",
+                                      "quarantine", "record_sets", "records", "sets", "settings",
+                                      "source_formats", "sources", "sweep_seen", "sweeps"}));
   EXPECT_EQ(probe.rows("SELECT name FROM sqlite_master WHERE type = 'view' ORDER BY name"),
             (std::vector<std::string>{"dc_elements", "dc_fts_text"}));
   EXPECT_EQ(probe.value("SELECT length(value) FROM settings WHERE key = 'resumption_token_key'"),
@@ -161,11 +160,14 @@ TEST_P(SqliteStoreTest, Migration003KeepsTheIndexOfEarlierRecords) {
   }
   auto store = Store::open(path);
   SqliteProbe probe(path);
-  EXPECT_EQ(probe.value("SELECT count(*) FROM dc_fts WHERE dc_fts MATCH 'kyrgyzstan AND creator:doe'"), "1");
+  EXPECT_EQ(
+      probe.value("SELECT count(*) FROM dc_fts WHERE dc_fts MATCH 'kyrgyzstan AND creator:doe'"),
+      "1");
   EXPECT_EQ(probe.value("SELECT count(*) FROM sqlite_master WHERE name = 'dc_fts_content'"), "0");
   store.write_page(page("Rivers of Tajikistan"));
   EXPECT_EQ(probe.value("SELECT count(*) FROM dc_fts WHERE dc_fts MATCH 'kyrgyzstan'"), "0");
-  EXPECT_EQ(probe.value("SELECT count(*) FROM dc_fts WHERE dc_fts MATCH 'tajikistan AND doe'"), "1");
+  EXPECT_EQ(probe.value("SELECT count(*) FROM dc_fts WHERE dc_fts MATCH 'tajikistan AND doe'"),
+            "1");
 }
 
 TEST_P(SqliteStoreTest, SetsWalMode) {
@@ -233,10 +235,10 @@ TEST_P(PostgresStoreTest, CreatesEveryTable) {
   auto probe = place_.probe();
   EXPECT_EQ(probe->rows("SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
                         "ORDER BY tablename"),
-            (std::vector<std::string>{"checkpoints", "harvest_lists", "harvest_runs",
-                                      "host_leases", "quarantine", "record_sets", "records",
-                                      "schema_version", "sets", "settings", "source_formats",
-                                      "sources", "sweep_seen", "sweeps", "worker_sources"}));
+            (std::vector<std::string>{"checkpoints", "harvest_lists", "harvest_runs", "host_leases",
+                                      "quarantine", "record_sets", "records", "schema_version",
+                                      "sets", "settings", "source_formats", "sources", "sweep_seen",
+                                      "sweeps", "worker_sources"}));
   // Text that is ordered or paged on compares as bytes, as in SQLite.
   EXPECT_EQ(probe->rows("SELECT column_name FROM information_schema.columns "
                         "WHERE table_name = 'records' AND collation_name = 'C' "

@@ -27,9 +27,10 @@ HarvestedRecord live_record(const std::string& id, const std::string& title,
   record.identifier = id;
   record.datestamp = "2024-05-01T10:00:00Z";
   record.set_specs = std::move(sets);
-  record.metadata = "<oai_dc:dc xmlns:oai_dc=\"http://www.openarchives.org/OAI/2.0/oai_dc/\" "
-                    "xmlns:dc=\"http://purl.org/dc/elements/1.1/\"><dc:title>" +
-                    title + "</dc:title></oai_dc:dc>";
+  record.metadata =
+      "<oai_dc:dc xmlns:oai_dc=\"http://www.openarchives.org/OAI/2.0/oai_dc/\" "
+      "xmlns:dc=\"http://purl.org/dc/elements/1.1/\"><dc:title>" +
+      title + "</dc:title></oai_dc:dc>";
   record.dc = {{"title", title, "en"}, {"creator", "Doe, Jane", ""}, {"date", "2024", ""}};
   return record;
 }
@@ -147,11 +148,16 @@ TEST_P(PageWriterTest, IdenticalContentKeepsOurDatestamp_G5) {
 // empty and non-ASCII values, every column, and "other" elements in between.
 TEST_P(PageWriterTest, AChangeTakesEveryOldTermOutOfTheIndex) {
   auto record = live_record("oai:x:1", "Alpha");
-  record.dc = {{"title", "Alpha beta", "en"},   {"date", "1999", ""},
-               {"title", "", ""},               {"creator", "Gamma, Delta", ""},
-               {"subject", "Épsilon", ""},      {"publisher", "Zeta press", ""},
-               {"description", "Eta theta", ""}, {"title", "Iota Кыргызстан", ""},
-               {"rights", "Kappa", ""},         {"creator", "Lambda", ""}};
+  record.dc = {{"title", "Alpha beta", "en"},
+               {"date", "1999", ""},
+               {"title", "", ""},
+               {"creator", "Gamma, Delta", ""},
+               {"subject", "Épsilon", ""},
+               {"publisher", "Zeta press", ""},
+               {"description", "Eta theta", ""},
+               {"title", "Iota Кыргызстан", ""},
+               {"rights", "Kappa", ""},
+               {"creator", "Lambda", ""}};
   store_.write_page(page({record}));
   EXPECT_EQ(probe().terms().size(), 14u);
 
@@ -172,17 +178,18 @@ TEST_P(PageWriterTest, BothEnginesIndexTheSameWords) {
                {"description", "Pi is 3.14; write to Ünïcode@mail.org (or not)", ""}};
   store_.write_page(page({record}));
   EXPECT_EQ(probe().terms(),
-            (std::vector<std::string>{"14", "168", "194", "3", "a", "b", "c", "example", "http",
-                                      "is", "kyrgyz", "mail", "not", "or", "org", "pdf", "pi",
-                                      "relations", "russian", "to", "unicode", "write"}));
+            (std::vector<std::string>{
+                "14",   "168",       "194",     "3",    "a",       "b",    "c",   "example",
+                "http", "is",        "kyrgyz",  "mail", "not",     "or",   "org", "pdf",
+                "pi",   "relations", "russian", "to",   "unicode", "write"}));
 }
 
 // The page's last occurrence wins: here it equals what the store holds, so
 // the record is unchanged, and so is its entry in the index.
 TEST_P(PageWriterTest, IdentifierTwiceEndingUnchangedKeepsItsText) {
   store_.write_page(page({live_record("oai:x:1", "Kept")}));
-  const auto counts = store_.write_page(
-      page({live_record("oai:x:1", "Passing"), live_record("oai:x:1", "Kept")}));
+  const auto counts =
+      store_.write_page(page({live_record("oai:x:1", "Passing"), live_record("oai:x:1", "Kept")}));
   EXPECT_EQ(counts.unchanged, 1);
   EXPECT_EQ(probe().text_matches("kept"), 1);
   EXPECT_EQ(probe().text_matches("passing"), 0);
@@ -203,8 +210,9 @@ TEST_P(PageWriterTest, DeletionLeavesTombstoneWithSets_HV11_S7) {
   const auto counts = store_.write_page(page({deleted_record("oai:x:1", {"a:b"})}));
   EXPECT_EQ(counts.deleted, 1);
 
-  EXPECT_EQ(rows_of("SELECT deleted, metadata IS NULL, dc IS NULL, upstream_datestamp FROM records"),
-            (std::vector<std::string>{"1|1|1|2024-06-01T00:00:00Z"}));
+  EXPECT_EQ(
+      rows_of("SELECT deleted, metadata IS NULL, dc IS NULL, upstream_datestamp FROM records"),
+      (std::vector<std::string>{"1|1|1|2024-06-01T00:00:00Z"}));
   EXPECT_EQ(probe().terms(), std::vector<std::string>{});
   EXPECT_EQ(probe().value("SELECT set_spec FROM record_sets"), "a:b");
   EXPECT_EQ(store_.stats().deleted, 1);
@@ -301,8 +309,9 @@ TEST_P(PageWriterTest, SweepTombstonesRecordsNotSeen_HV11) {
   last.continue_at.reset();
   const auto counts = store_.write_page(last);
   EXPECT_EQ(counts.deleted, 1);
-  EXPECT_EQ(rows_of("SELECT upstream_identifier, deleted, metadata IS NULL FROM records ORDER BY id"),
-            (std::vector<std::string>{"oai:x:1|0|0", "oai:x:2|1|1", "oai:x:3|0|0"}));
+  EXPECT_EQ(
+      rows_of("SELECT upstream_identifier, deleted, metadata IS NULL FROM records ORDER BY id"),
+      (std::vector<std::string>{"oai:x:1|0|0", "oai:x:2|1|1", "oai:x:3|0|0"}));
   EXPECT_EQ(rows_of("SELECT count(*) FROM sweeps"), (std::vector<std::string>{"0"}));
   EXPECT_EQ(probe().text_matches("two"), 0);
   EXPECT_EQ(probe().text_matches("three"), 1);
@@ -353,8 +362,8 @@ TEST_P(AtomicPageTest, FailureInFirstRecord) {
 TEST_P(AtomicPageTest, FailureInLastRecordAfterUpdates) {
   auto bad = live_record("oai:x:9", "Bad");
   bad.dc.push_back({"notdc", "x", ""});
-  expect_failure_changes_nothing(page({live_record("oai:x:1", "Changed", {"b"}),
-                                       deleted_record("oai:x:2"), bad}));
+  expect_failure_changes_nothing(
+      page({live_record("oai:x:1", "Changed", {"b"}), deleted_record("oai:x:2"), bad}));
 }
 
 TEST_P(AtomicPageTest, FailureAtTheEndInRunCounters) {
@@ -409,9 +418,15 @@ TEST_P(PageWriterTest, ConcurrentReaderSeesWholePagesOnly) {
 // Text that an array literal or a query would have to quote: it reads back
 // byte for byte, and a second harvest of it changes nothing.
 TEST_P(PageWriterTest, KeepsAwkwardTextExactly) {
-  const std::vector<std::string> awkward = {
-      "quote \" inside", "back\\slash \\\\ two", "comma, {brace} }{", "new\nline\ttab",
-      "NULL", "Кыргызстан ünïcödé 日本", "'single' ''quotes''", " leading and trailing ", "$1 ::text[]"};
+  const std::vector<std::string> awkward = {"quote \" inside",
+                                            "back\\slash \\\\ two",
+                                            "comma, {brace} }{",
+                                            "new\nline\ttab",
+                                            "NULL",
+                                            "Кыргызстан ünïcödé 日本",
+                                            "'single' ''quotes''",
+                                            " leading and trailing ",
+                                            "$1 ::text[]"};
   std::vector<HarvestedRecord> records;
   for (std::size_t i = 0; i < awkward.size(); ++i) {
     auto record = live_record("oai:x:" + awkward[i], awkward[i], {awkward[i], "plain"});
@@ -431,7 +446,8 @@ TEST_P(PageWriterTest, KeepsAwkwardTextExactly) {
     std::sort(rows.begin(), rows.end());
     return rows;
   };
-  std::vector<std::string> expected_records = {"oai:x:deleted \" \\ {,}|2024-06-01T00:00:00Z|NULL|1"};
+  std::vector<std::string> expected_records = {
+      "oai:x:deleted \" \\ {,}|2024-06-01T00:00:00Z|NULL|1"};
   std::vector<std::string> expected_sets = {"oai:x:deleted \" \\ {,}|set \" \\ {,}"};
   for (const auto& record : records) {
     if (record.deleted) continue;
@@ -447,10 +463,10 @@ TEST_P(PageWriterTest, KeepsAwkwardTextExactly) {
             sorted(expected_sets));
   for (const auto& record : records) {
     if (record.deleted) continue;
-    EXPECT_EQ(probe().value("SELECT count(*) FROM records WHERE metadata = " +
-                            quoted(record.metadata) + " AND upstream_identifier = " +
-                            quoted(record.identifier)),
-              "1")
+    EXPECT_EQ(
+        probe().value("SELECT count(*) FROM records WHERE metadata = " + quoted(record.metadata) +
+                      " AND upstream_identifier = " + quoted(record.identifier)),
+        "1")
         << record.identifier;
   }
 
@@ -462,16 +478,16 @@ TEST_P(PageWriterTest, KeepsAwkwardTextExactly) {
 // other formats are not indexed, though their Dublin Core is kept.
 TEST_P(PageWriterTest, IndexesEachElementInItsColumnForOaiDcOnly) {
   auto record = live_record("oai:x:1", "Alpha");
-  record.dc = {{"title", "Alpha", ""},        {"creator", "Bravo", ""},
-               {"subject", "Charlie", ""},    {"description", "Delta", ""},
-               {"publisher", "Echo", ""},     {"rights", "Foxtrot", ""}};
+  record.dc = {{"title", "Alpha", ""},       {"creator", "Bravo", ""},  {"subject", "Charlie", ""},
+               {"description", "Delta", ""}, {"publisher", "Echo", ""}, {"rights", "Foxtrot", ""}};
   store_.write_page(page({record}));
   const std::vector<std::pair<std::string, std::string>> placed = {
       {"alpha", "title"},       {"bravo", "creator"}, {"charlie", "subject"},
       {"delta", "description"}, {"echo", "other"},    {"foxtrot", "other"}};
   for (const auto& [word, column] : placed) {
     for (const char* other : {"title", "creator", "subject", "description", "other"}) {
-      EXPECT_EQ(probe().text_matches(word, other), other == column ? 1 : 0) << word << " in " << other;
+      EXPECT_EQ(probe().text_matches(word, other), other == column ? 1 : 0)
+          << word << " in " << other;
     }
   }
 
@@ -574,9 +590,10 @@ TEST_P(PageWriterTest, KeepsSourcesFormatsSetsAndRuns) {
   store_.finish_run(run_id_, store::RunResult::kFailed, "the upstream fell over", 2);
   const auto other_run = store_.begin_run(source_id_);
   store_.finish_run(other_run, store::RunResult::kInterrupted);
-  EXPECT_EQ(rows_of("SELECT result, error, retries, ended_at IS NOT NULL FROM harvest_runs "
-                    "ORDER BY id"),
-            (std::vector<std::string>{"failed|the upstream fell over|2|1", "interrupted|NULL|0|1"}));
+  EXPECT_EQ(
+      rows_of("SELECT result, error, retries, ended_at IS NOT NULL FROM harvest_runs "
+              "ORDER BY id"),
+      (std::vector<std::string>{"failed|the upstream fell over|2|1", "interrupted|NULL|0|1"}));
 }
 
 // What could not be stored is kept as it came, whatever its bytes.

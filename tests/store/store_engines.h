@@ -69,10 +69,12 @@ class SqliteStoreProbe final : public StoreProbe {
   std::string dump() override { return probe_.dump(); }
   int text_matches(const std::string& word, const std::string& column) override {
     const std::string query = column.empty() ? word : column + ":" + word;
-    return std::stoi(probe_.value("SELECT count(*) FROM dc_fts WHERE dc_fts MATCH '" + query + "'"));
+    return std::stoi(
+        probe_.value("SELECT count(*) FROM dc_fts WHERE dc_fts MATCH '" + query + "'"));
   }
   std::vector<std::string> terms() override {
-    probe_.exec("CREATE VIRTUAL TABLE IF NOT EXISTS temp.terms USING fts5vocab(main, dc_fts, 'row')");
+    probe_.exec(
+        "CREATE VIRTUAL TABLE IF NOT EXISTS temp.terms USING fts5vocab(main, dc_fts, 'row')");
     auto all = probe_.rows("SELECT term FROM temp.terms");
     std::sort(all.begin(), all.end());
     return all;
@@ -94,7 +96,8 @@ class PostgresStoreProbe final : public StoreProbe {
       PQfinish(connection_);
       throw std::runtime_error("cannot connect to " + url + ": " + message);
     }
-    PQsetNoticeProcessor(connection_, [](void*, const char*) {}, nullptr);
+    PQsetNoticeProcessor(
+        connection_, [](void*, const char*) {}, nullptr);
   }
   PostgresStoreProbe(const PostgresStoreProbe&) = delete;
   PostgresStoreProbe& operator=(const PostgresStoreProbe&) = delete;
@@ -130,10 +133,10 @@ class PostgresStoreProbe final : public StoreProbe {
 
   std::string dump() override {
     std::string out;
-    for (const auto& column : rows(
-             "SELECT table_name, column_name, data_type, coalesce(collation_name, '') "
-             "FROM information_schema.columns WHERE table_schema = 'public' "
-             "ORDER BY table_name, ordinal_position")) {
+    for (const auto& column :
+         rows("SELECT table_name, column_name, data_type, coalesce(collation_name, '') "
+              "FROM information_schema.columns WHERE table_schema = 'public' "
+              "ORDER BY table_name, ordinal_position")) {
       out += column + "\n";
     }
     for (const auto& table : rows("SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
@@ -151,9 +154,12 @@ class PostgresStoreProbe final : public StoreProbe {
   int text_matches(const std::string& word, const std::string& column) override {
     const std::string query = "to_tsquery('oaipmh_text', '" + word + "')";
     std::string where;
-    if (column.empty()) where = "fts @@ " + query + " OR fts_other @@ " + query;
-    else if (column == "other") where = "fts_other @@ " + query;
-    else where = "fts @@ to_tsquery('oaipmh_text', '" + word + ":" + weight(column) + "')";
+    if (column.empty())
+      where = "fts @@ " + query + " OR fts_other @@ " + query;
+    else if (column == "other")
+      where = "fts_other @@ " + query;
+    else
+      where = "fts @@ to_tsquery('oaipmh_text', '" + word + ":" + weight(column) + "')";
     return std::stoi(value("SELECT count(*) FROM records WHERE " + where));
   }
   std::vector<std::string> terms() override {

@@ -56,7 +56,8 @@ TEST(TextQuery, NoWordOfTheTextEverBecomesSql) {
     EXPECT_EQ(quoted.sql.condition.find(bad), std::string::npos) << bad;
   }
   EXPECT_EQ(quoted.params.size(), 3u);
-  EXPECT_EQ(error_of("x');DROP"), "cannot understand the search \"x');DROP\": syntax error near \"'\"");
+  EXPECT_EQ(error_of("x');DROP"),
+            "cannot understand the search \"x');DROP\": syntax error near \"'\"");
 }
 
 TEST(TextQuery, ColumnFiltersChooseWeightsAndTheOtherColumn) {
@@ -110,9 +111,11 @@ TEST(TextQuery, SyntaxErrorsAreWordedAsFts5WordsThem) {
             "cannot understand the search \"nosuch:water\": no such column: nosuch");
   EXPECT_EQ(error_of("NEAR(a b, x)"),
             "cannot understand the search \"NEAR(a b, x)\": expected integer, got \"x\"");
-  EXPECT_EQ(error_of("water )"), "cannot understand the search \"water )\": syntax error near \")\"");
+  EXPECT_EQ(error_of("water )"),
+            "cannot understand the search \"water )\": syntax error near \")\"");
   EXPECT_EQ(error_of("(water"), "cannot understand the search \"(water\": syntax error near \"\"");
-  EXPECT_EQ(error_of("water ;"), "cannot understand the search \"water ;\": syntax error near \";\"");
+  EXPECT_EQ(error_of("water ;"),
+            "cannot understand the search \"water ;\": syntax error near \";\"");
 }
 
 }  // namespace

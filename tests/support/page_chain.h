@@ -40,7 +40,8 @@ inline nlohmann::json write_page_chain(const std::string& dir, int pages, int pe
              "xmlns:oai_dc=\"http://www.openarchives.org/OAI/2.0/oai_dc/\" "
              "xmlns:dc=\"http://purl.org/dc/elements/1.1/\"><dc:title>Record number " +
              std::to_string(n) + " &amp; friends</dc:title><dc:creator>Writer, " +
-             std::to_string(n % 7) + "</dc:creator><dc:date>2024</dc:date></oai_dc:dc>"
+             std::to_string(n % 7) +
+             "</dc:creator><dc:date>2024</dc:date></oai_dc:dc>"
              "</metadata></record>";
     }
     const std::string next = page < pages ? "page-" + std::to_string(page + 1) : "";
@@ -49,7 +50,8 @@ inline nlohmann::json write_page_chain(const std::string& dir, int pages, int pe
     const std::string file = dir + "/page-" + std::to_string(page) + ".xml";
     std::ofstream(file) << xml;
     nlohmann::json match = {{"verb", "ListRecords"}};
-    match["resumptionToken"] = page == 1 ? nlohmann::json(nullptr) : nlohmann::json("page-" + std::to_string(page));
+    match["resumptionToken"] =
+        page == 1 ? nlohmann::json(nullptr) : nlohmann::json("page-" + std::to_string(page));
     rules.push_back({{"match", match},
                      {"responses", {{{"body_file", file}, {"delay_seconds", delay_seconds}}}}});
   }

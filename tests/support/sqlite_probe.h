@@ -65,7 +65,8 @@ class SqliteProbe {
   // table, in a stable order. Two equal dumps mean two equal stores.
   std::string dump() {
     std::string out = "user_version=" + value("PRAGMA user_version") + "\n";
-    for (const auto& entry : rows("SELECT type, name, sql FROM sqlite_master ORDER BY type, name")) {
+    for (const auto& entry :
+         rows("SELECT type, name, sql FROM sqlite_master ORDER BY type, name")) {
       out += entry + "\n";
     }
     for (const auto& table :
