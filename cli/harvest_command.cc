@@ -78,49 +78,86 @@ struct HarvestOptions {
   SourceOverrides overrides;
 };
 
+// The configuration's sources (all, or the names given); sets the store
+// unless --store did, and `defaults` to the configuration's [harvest].
+std::vector<harvester::SourceSettings> configured_sources(HarvestOptions& options,
+                                                          HarvestDefaults& defaults) {
+  if (!options.url.empty() || !options.name.empty() || !options.prefixes.empty() ||
+      !options.sets.empty() || options.list_identifiers) {
+    throw UsageError(
+        "--url, --name, --prefix, --set and --list-identifiers are for a harvest "
+        "without --config");
+  }
+  Configuration configuration = load_configuration(options.config);
+  if (options.store.empty()) options.store = configuration.store;
+  defaults = configuration.harvest;
+  for (const auto& wanted : options.names) {
+    const bool found = std::any_of(configuration.sources.begin(), configuration.sources.end(),
+                                   [&](const auto& source) { return source.name == wanted; });
+    if (!found) throw UsageError("no source named '" + wanted + "' in " + options.config);
+  }
+  std::vector<harvester::SourceSettings> sources;
+  for (auto& source : configuration.sources) {
+    if (options.names.empty() ||
+        std::find(options.names.begin(), options.names.end(), source.name) != options.names.end()) {
+      sources.push_back(std::move(source));
+    }
+  }
+  if (sources.empty()) throw UsageError(options.config + " has no [[source]] to harvest");
+  return sources;
+}
+
+// The one repository of --url and --name.
+harvester::SourceSettings command_line_source(const HarvestOptions& options,
+                                              const HarvestDefaults& defaults) {
+  if (options.url.empty() || options.name.empty()) {
+    throw UsageError("give --url and --name for one repository, or --config FILE");
+  }
+  if (!options.names.empty()) throw UsageError("source names go with --config");
+  harvester::SourceSettings source = defaults.source;
+  source.name = options.name;
+  source.base_url = options.url;
+  source.metadata_prefixes = options.prefixes;
+  source.sets = options.sets;
+  source.list_identifiers = options.list_identifiers;
+  validate_source(source, "command line");
+  return source;
+}
+
+// What a --worker needs; throws UsageError for what a worker cannot do.
+harvester::WorkerSettings worker_settings(const HarvestOptions& options,
+                                          const HarvestDefaults& defaults) {
+  if (options.config.empty()) throw UsageError("--worker harvests the sources of --config FILE");
+  if (!store::supports_host_leases(options.store)) {
+    throw UsageError(
+        "--worker needs a PostgreSQL store (postgresql://...): workers on several "
+        "machines share it");
+  }
+  if (options.full || !options.from.empty() || !options.until.empty()) {
+    throw UsageError("--full, --from and --until are for a harvest without --worker");
+  }
+  harvester::WorkerSettings worker;
+  worker.store_url = options.store;
+  worker.name =
+      options.worker_name.empty() ? harvester::default_worker_name() : options.worker_name;
+  worker.lease = std::chrono::seconds(defaults.lease_seconds);
+  worker.revisit = std::chrono::seconds(static_cast<std::int64_t>(defaults.revisit_hours * 3600));
+  return worker;
+}
+
 // The sources to harvest and the store, from the options and the configuration.
 std::vector<harvester::SourceSettings> select_sources(HarvestOptions& options, int& workers,
                                                       harvester::WorkerSettings& worker) {
-  std::vector<harvester::SourceSettings> sources;
   HarvestDefaults defaults = default_harvest_settings();
+  std::vector<harvester::SourceSettings> sources;
   if (!options.config.empty()) {
-    if (!options.url.empty() || !options.name.empty() || !options.prefixes.empty() ||
-        !options.sets.empty() || options.list_identifiers) {
-      throw UsageError(
-          "--url, --name, --prefix, --set and --list-identifiers are for a harvest "
-          "without --config");
-    }
-    Configuration configuration = load_configuration(options.config);
-    if (options.store.empty()) options.store = configuration.store;
-    defaults = configuration.harvest;
-    for (const auto& wanted : options.names) {
-      bool found = false;
-      for (const auto& source : configuration.sources) found = found || source.name == wanted;
-      if (!found) throw UsageError("no source named '" + wanted + "' in " + options.config);
-    }
-    for (auto& source : configuration.sources) {
-      if (options.names.empty() || std::find(options.names.begin(), options.names.end(),
-                                             source.name) != options.names.end()) {
-        sources.push_back(std::move(source));
-      }
-    }
-    if (sources.empty()) throw UsageError(options.config + " has no [[source]] to harvest");
+    sources = configured_sources(options, defaults);
   } else {
-    if (options.url.empty() || options.name.empty()) {
-      throw UsageError("give --url and --name for one repository, or --config FILE");
-    }
-    if (!options.names.empty()) throw UsageError("source names go with --config");
-    harvester::SourceSettings source = defaults.source;
-    source.name = options.name;
-    source.base_url = options.url;
-    source.metadata_prefixes = options.prefixes;
-    source.sets = options.sets;
-    source.list_identifiers = options.list_identifiers;
-    validate_source(source, "command line");
-    sources.push_back(std::move(source));
+    sources.push_back(command_line_source(options, defaults));
   }
-  if (options.store.empty())
+  if (options.store.empty()) {
     throw UsageError("no store: give --store or set 'store' in the configuration");
+  }
   for (const auto* bound : {&options.from, &options.until}) {
     if (!bound->empty() && !oai::Datestamp::parse(*bound)) {
       throw UsageError("'" + *bound + "' is not a date: use YYYY-MM-DD or YYYY-MM-DDThh:mm:ssZ");
@@ -134,20 +171,7 @@ std::vector<harvester::SourceSettings> select_sources(HarvestOptions& options, i
   }
   workers = options.workers > 0 ? options.workers : defaults.workers;
   if (options.worker) {
-    if (options.config.empty()) throw UsageError("--worker harvests the sources of --config FILE");
-    if (!store::supports_host_leases(options.store)) {
-      throw UsageError(
-          "--worker needs a PostgreSQL store (postgresql://...): workers on several "
-          "machines share it");
-    }
-    if (options.full || !options.from.empty() || !options.until.empty()) {
-      throw UsageError("--full, --from and --until are for a harvest without --worker");
-    }
-    worker.store_url = options.store;
-    worker.name =
-        options.worker_name.empty() ? harvester::default_worker_name() : options.worker_name;
-    worker.lease = std::chrono::seconds(defaults.lease_seconds);
-    worker.revisit = std::chrono::seconds(static_cast<std::int64_t>(defaults.revisit_hours * 3600));
+    worker = worker_settings(options, defaults);
   } else if (!options.worker_name.empty()) {
     throw UsageError("--worker-name goes with --worker");
   }

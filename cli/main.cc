@@ -56,9 +56,8 @@ class Formatter : public CLI::Formatter {
   }
 };
 
-}  // namespace
-
-int main(int argc, char** argv) {
+// Parses the command line and runs the subcommand; returns the exit status.
+int run(int argc, char** argv) {
   CLI::App app{
       "oaipmh: an OAI-PMH 2.0 harvester, provider and search over one store (a SQLite\n"
       "file or a PostgreSQL database).\n\n"
@@ -98,4 +97,17 @@ int main(int argc, char** argv) {
     }
   }
   return cli::kExitUsage;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    return run(argc, argv);
+  } catch (const std::exception& error) {  // building the command line itself failed
+    std::fprintf(stderr, "oaipmh: %s\n", error.what());
+  } catch (...) {
+    std::fprintf(stderr, "oaipmh: an unknown error\n");
+  }
+  return cli::kExitFailed;
 }

@@ -513,7 +513,7 @@ class ResponseWalker {
       response_.response_date = trimmed_text(expand());
     } else if (name == "error") {
       const xmlNode* error = expand();
-      response_.errors.push_back({attribute(error, "code").value_or(""), trimmed_text(error)});
+      response_.errors.emplace_back(attribute(error, "code").value_or(""), trimmed_text(error));
     } else if (name == "Identify") {
       response_.verb = name;
       response_.identify = read_identify(expand());
@@ -532,26 +532,19 @@ class ResponseWalker {
 // Ignores what the scout's reader reports: the walker reports it.
 void ignore_errors(void*, xmlErrorPtr) {}
 
-}  // namespace
-
-Response read_response(std::string_view received, std::string_view http_charset,
-                       std::int64_t max_expanded_nodes) {
-  Response response;
-  std::string encoding = declared_encoding(received);
-  const bool self_declared = !encoding.empty();
-  if (!self_declared) encoding = std::string(http_charset);
+// The bytes to parse: `received` itself, or a copy in `cleaned` without the
+// characters illegal in XML 1.0 (counted in `response`). Repositories send
+// control characters in good faith, so those are removed; but bytes that are
+// not UTF-8 at all make the response malformed: guessing what they
+// meant would store damaged text. Refuses a DOCTYPE and more than 2 GiB.
+std::string_view parseable_body(std::string_view received, const std::string& encoding,
+                                std::string& cleaned, Response& response) {
   const auto name = lower(encoding);
   const bool utf8 = is_utf8(name);
   const bool single_byte =
       !utf8 && name.find("16") == std::string::npos && name.find("32") == std::string::npos;
-  // The bytes are parsed where they lie; a copy is made only when characters
-  // illegal in XML must first be removed (a page may be many megabytes).
-  std::string cleaned;
   std::string_view body = received;
   const bool utf8_needs_cleaning = utf8 && oai::count_illegal_xml_chars(received) > 0;
-  // Characters XML forbids are removed (repositories send control characters
-  // in good faith), but bytes that are not UTF-8 at all make the response
-  // malformed: guessing what they meant would store damaged text.
   if (utf8_needs_cleaning) {
     if (const auto at = oai::find_invalid_utf8(received); at != std::string_view::npos) {
       char byte[8];
@@ -575,6 +568,21 @@ Response read_response(std::string_view received, std::string_view http_charset,
   if (body.size() > static_cast<std::size_t>(std::numeric_limits<int>::max())) {
     throw ResponseError("the response is larger than 2 GiB");
   }
+  return body;
+}
+
+}  // namespace
+
+Response read_response(std::string_view received, std::string_view http_charset,
+                       std::int64_t max_expanded_nodes) {
+  Response response;
+  std::string encoding = declared_encoding(received);
+  const bool self_declared = !encoding.empty();
+  if (!self_declared) encoding = std::string(http_charset);
+  // The bytes are parsed where they lie; a copy is made only when characters
+  // illegal in XML must first be removed (a page may be many megabytes).
+  std::string cleaned;
+  const std::string_view body = parseable_body(received, encoding, cleaned, response);
 
   oai::use_bundled_entities_only();
   const auto open_reader = [&] {

@@ -1,6 +1,7 @@
 #include "harvester/source_harvest.h"
 
 #include <algorithm>
+#include <cmath>
 #include <memory>
 #include <mutex>
 #include <stdexcept>
@@ -101,7 +102,7 @@ class SourceHarvest {
     summary_.source = settings.name;
     client_.on_retry = [this](const std::string& reason, double seconds) {
       log_("warning", settings_.name + ": " + reason + "; retrying in " +
-                          std::to_string(static_cast<int>(seconds + 0.5)) + " s");
+                          std::to_string(std::lround(seconds)) + " s");
     };
   }
 

@@ -58,6 +58,7 @@ class Datestamp {
   std::string to_string() const;
 
   // Values order by instant, then by granularity (day before seconds).
+  // NOLINTNEXTLINE(modernize-use-nullptr): clang-tidy 14 misreads a defaulted <=>.
   friend auto operator<=>(const Datestamp&, const Datestamp&) = default;
 
  private:

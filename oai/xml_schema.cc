@@ -129,13 +129,13 @@ XmlDocument parse_xml(std::string_view document, std::vector<std::string>& error
   use_bundled_entities_only();
   XmlDocument none(nullptr, &xmlFreeDoc);
   if (document.size() > static_cast<std::size_t>(std::numeric_limits<int>::max())) {
-    errors.push_back("the document is larger than 2 GiB");
+    errors.emplace_back("the document is larger than 2 GiB");
     return none;
   }
   std::unique_ptr<xmlParserCtxt, decltype(&xmlFreeParserCtxt)> parser(xmlNewParserCtxt(),
                                                                       &xmlFreeParserCtxt);
   if (parser == nullptr) {
-    errors.push_back("out of memory");
+    errors.emplace_back("out of memory");
     return none;
   }
   const auto errors_before = errors.size();
@@ -146,7 +146,7 @@ XmlDocument parse_xml(std::string_view document, std::vector<std::string>& error
                         nullptr, XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING),
       &xmlFreeDoc);
   if (doc == nullptr || !parser->wellFormed) {
-    if (errors.size() == errors_before) errors.push_back("the document is not well-formed XML");
+    if (errors.size() == errors_before) errors.emplace_back("the document is not well-formed XML");
     return none;
   }
   return doc;
@@ -166,7 +166,7 @@ std::vector<std::string> XmlSchema::validate(const xmlDoc& document) const {
   xmlSchemaSetValidStructuredErrors(validator.get(), collect_error, &errors);
   if (xmlSchemaValidateDoc(validator.get(), const_cast<xmlDoc*>(&document)) != 0 &&
       errors.empty()) {
-    errors.push_back("the document is not valid (libxml2 gave no reason)");
+    errors.emplace_back("the document is not valid (libxml2 gave no reason)");
   }
   return errors;
 }

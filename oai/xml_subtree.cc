@@ -145,12 +145,12 @@ std::string text_content(const xmlNode* node) {
   return text;
 }
 
-std::string trim_xml_space(std::string text) {
+std::string trim_xml_space(std::string_view text) {
   constexpr std::string_view kSpace = " \t\r\n";
   const auto first = text.find_first_not_of(kSpace);
-  if (first == std::string::npos) return {};
+  if (first == std::string_view::npos) return {};
   const auto last = text.find_last_not_of(kSpace);
-  return text.substr(first, last - first + 1);
+  return std::string(text.substr(first, last - first + 1));
 }
 
 }  // namespace oai

@@ -5,6 +5,7 @@
 #include <libxml/tree.h>
 
 #include <string>
+#include <string_view>
 
 namespace oai {
 
@@ -20,7 +21,7 @@ std::string serialize_subtree(const xmlNode* element);
 std::string text_content(const xmlNode* node);
 
 // `text` without leading and trailing XML white space.
-std::string trim_xml_space(std::string text);
+std::string trim_xml_space(std::string_view text);
 
 }  // namespace oai
 

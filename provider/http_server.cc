@@ -36,7 +36,7 @@ namespace {
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
-using tcp = asio::ip::tcp;
+using Tcp = asio::ip::tcp;
 using Clock = std::chrono::steady_clock;
 using ErrorCode = boost::system::error_code;
 using RequestParser = http::request_parser<http::string_body>;
@@ -66,8 +66,8 @@ constexpr std::size_t kFirstReadBytes = 4096;
 // strand and no lock.
 // Its place in the server's ConnectionTable is the table's business.
 struct Connection : ConnectionTable::Entry, std::enable_shared_from_this<Connection> {
-  explicit Connection(tcp::socket s) : socket(std::move(s)) {}
-  tcp::socket socket;
+  explicit Connection(Tcp::socket s) : socket(std::move(s)) {}
+  Tcp::socket socket;
   std::string client;                // "address:port" of the peer
   bool waiting_for_request = false;  // idle between requests: stop() may close it
   // When the operation in progress must end; the loop's sweep cancels it
@@ -188,7 +188,7 @@ class HttpServer::Impl {
 
   void begin_stop();
   void close_all();
-  std::shared_ptr<Connection> admit(tcp::socket socket);
+  std::shared_ptr<Connection> admit(Tcp::socket socket);
   void forget(Connection& connection);
   void sweep(Loop& loop);
   asio::awaitable<void> accept_loop();
@@ -223,7 +223,7 @@ class HttpServer::Impl {
 
   std::size_t next_loop_ = 0;  // round-robin; only accept_loop() touches it
   asio::io_context control_;   // acceptor, signals, grace timer: run() runs it
-  tcp::acceptor acceptor_;
+  Tcp::acceptor acceptor_;
   asio::steady_timer grace_timer_;  // stop(): when to close what is still open
   std::optional<asio::signal_set> signals_;
 };
@@ -246,7 +246,7 @@ HttpServer::Impl::Impl(const std::string& address, std::uint16_t port, ServerLim
   ErrorCode ec;
   const auto ip = asio::ip::make_address(address, ec);
   if (ec) throw ProviderError("cannot listen on " + where + ": not an IP address");
-  const tcp::endpoint endpoint(ip, port);
+  const Tcp::endpoint endpoint(ip, port);
   acceptor_.open(endpoint.protocol(), ec);
   if (!ec) acceptor_.set_option(asio::socket_base::reuse_address(true), ec);
   if (!ec) acceptor_.bind(endpoint, ec);
@@ -308,7 +308,7 @@ void HttpServer::Impl::close_all() {
       [](ConnectionTable::Entry& entry) { close_on_its_loop(static_cast<Connection&>(entry)); });
 }
 
-std::shared_ptr<Connection> HttpServer::Impl::admit(tcp::socket socket) {
+std::shared_ptr<Connection> HttpServer::Impl::admit(Tcp::socket socket) {
   ErrorCode ec;
   const auto peer = socket.remote_endpoint(ec);
   auto connection = std::make_shared<Connection>(std::move(socket));
@@ -366,9 +366,9 @@ asio::awaitable<void> HttpServer::Impl::accept_loop() {
       continue;
     }
     ErrorCode ignored;
-    socket.set_option(tcp::no_delay(true), ignored);
+    socket.set_option(Tcp::no_delay(true), ignored);
     socket.non_blocking(true, ignored);  // see wait_for_request
-    if (auto connection = admit(tcp::socket(std::move(socket)))) {
+    if (auto connection = admit(Tcp::socket(std::move(socket)))) {
       asio::co_spawn(loop.io, serve(std::move(connection), loop), asio::detached);
     }
   }
@@ -439,7 +439,7 @@ asio::awaitable<bool> HttpServer::Impl::wait_for_request(Connection& connection,
     n = connection.socket.read_some(buffer.prepare(kFirstReadBytes), ec);
     if (ec != asio::error::would_block && ec != asio::error::try_again) break;
     buffer.shrink_to_fit();
-    auto [wait_ec] = co_await connection.socket.async_wait(tcp::socket::wait_read, kNoThrow);
+    auto [wait_ec] = co_await connection.socket.async_wait(Tcp::socket::wait_read, kNoThrow);
     if (wait_ec) {
       ec = wait_ec;
       break;
@@ -636,7 +636,7 @@ asio::awaitable<std::optional<std::size_t>> HttpServer::Impl::write_response(Con
 // while, then close.
 asio::awaitable<void> HttpServer::Impl::linger_close(Connection& connection) {
   ErrorCode ec;
-  connection.socket.shutdown(tcp::socket::shutdown_send, ec);
+  connection.socket.shutdown(Tcp::socket::shutdown_send, ec);
   connection.timed_out = false;
   connection.deadline = Clock::now() + kLingerTime;
   std::array<char, 4096> sink;

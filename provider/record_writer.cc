@@ -63,19 +63,38 @@ void append_attribute(std::string& out, std::string_view name, std::string_view 
   out += '"';
 }
 
+// `payload` as it may be served: what the harvester stored is clean, but
+// someone editing the store may not be. Reuses a thread's buffer: no
+// allocation per record.
+std::string_view clean_payload(std::string_view payload) {
+  if (is_clean_xml_text(payload)) return payload;
+  thread_local std::string cleaned;
+  cleaned.assign(payload);
+  oai::remove_illegal_xml_chars(cleaned);
+  return cleaned;
+}
+
+// The escaped value `namespace schema` of xsi:schemaLocation: the same for
+// every record of a page, so kept a thread from one record to the next.
+const std::string& schema_location_value(std::string_view namespace_uri,
+                                         std::string_view schema_url) {
+  thread_local std::string location_namespace, location_schema, location_value;
+  if (location_namespace != namespace_uri || location_schema != schema_url) {
+    location_namespace.assign(namespace_uri);
+    location_schema.assign(schema_url);
+    const std::string location = location_namespace + " " + location_schema;
+    location_value.clear();
+    append_escaped(location_value, location, XmlContext::kAttribute);
+  }
+  return location_value;
+}
+
 // `payload`, cleaned of characters illegal in XML, with xmlns:xsi and
 // xsi:schemaLocation on its root element (see payload_with_schema_location).
 void append_payload_with_schema_location(std::string& out, std::string_view payload,
                                          std::string_view namespace_uri,
                                          std::string_view schema_url) {
-  // What the harvester stored is clean; someone editing the store may not be.
-  thread_local std::string cleaned;  // reused: no allocation per record
-  std::string_view xml = payload;
-  if (!is_clean_xml_text(payload)) {
-    cleaned.assign(payload);
-    oai::remove_illegal_xml_chars(cleaned);
-    xml = cleaned;
-  }
+  const std::string_view xml = clean_payload(payload);
   std::string_view name;
   std::string_view xsi_prefix;
   bool xsi_name_taken = false;
@@ -94,21 +113,14 @@ void append_payload_with_schema_location(std::string& out, std::string_view payl
   if (add_namespace) xsi_prefix = xsi_name_taken ? "xsi0" : "xsi";
   thread_local std::string location_name;
   location_name.assign(xsi_prefix).append(":schemaLocation");
-  // The attribute's value, escaped: the same for every record of a page.
-  thread_local std::string location_namespace, location_schema, location_value;
-  if (location_namespace != namespace_uri || location_schema != schema_url) {
-    location_namespace.assign(namespace_uri);
-    location_schema.assign(schema_url);
-    const std::string location = location_namespace + " " + location_schema;
-    location_value.clear();
-    append_escaped(location_value, location, XmlContext::kAttribute);
-  }
+  const std::string& location_value = schema_location_value(namespace_uri, schema_url);
   // Namespace declarations first, then the other attributes, in their order.
   out += '<';
   out += name;
   scan_start_tag(xml, name, [&](const Attribute& attribute) {
-    if (is_namespace_declaration(attribute.name))
+    if (is_namespace_declaration(attribute.name)) {
       append_attribute(out, attribute.name, attribute.value);
+    }
   });
   if (add_namespace) {
     out += " xmlns:";
@@ -118,17 +130,14 @@ void append_payload_with_schema_location(std::string& out, std::string_view payl
     out += '"';
   }
   bool placed = false;
-  const auto append_location = [&] { append_attribute(out, location_name, location_value); };
   scan_start_tag(xml, name, [&](const Attribute& attribute) {
     if (is_namespace_declaration(attribute.name)) return;
-    if (attribute.name == location_name) {
-      append_location();
-      placed = true;
-    } else {
-      append_attribute(out, attribute.name, attribute.value);
-    }
+    const bool location = attribute.name == location_name;
+    append_attribute(out, attribute.name,
+                     location ? std::string_view(location_value) : attribute.value);
+    placed = placed || location;
   });
-  if (!placed) append_location();
+  if (!placed) append_attribute(out, location_name, location_value);
   out += xml.substr(end);
 }
 
@@ -245,7 +254,7 @@ std::vector<std::string> our_set_specs(const store::ServedRecord& record) {
   return specs;
 }
 
-std::string payload_with_schema_location(std::string payload, std::string_view namespace_uri,
+std::string payload_with_schema_location(std::string_view payload, std::string_view namespace_uri,
                                          std::string_view schema_url) {
   std::string out;
   append_payload_with_schema_location(out, payload, namespace_uri, schema_url);

@@ -36,7 +36,7 @@ std::vector<std::string> our_set_specs(const store::ServedRecord& record);
 // `payload` (one element, its namespaces declared on it) with xmlns:xsi and
 // xsi:schemaLocation="<namespace> <schema_url>" on its root element,
 // replacing any schemaLocation it had, and without characters illegal in XML.
-std::string payload_with_schema_location(std::string payload, std::string_view namespace_uri,
+std::string payload_with_schema_location(std::string_view payload, std::string_view namespace_uri,
                                          std::string_view schema_url);
 
 struct RecordContext {

@@ -316,7 +316,7 @@ class TextQuery {
   // prefix if asked. The marks are added to tsquery's text form, where each
   // lexeme is quoted ('it''s'); a string without tokens gives NULL.
   static std::string lexemes(const std::string& value, bool prefix, unsigned columns) {
-    const std::string base = "phraseto_tsquery('oaipmh_text', " + value + ")";
+    std::string base = "phraseto_tsquery('oaipmh_text', " + value + ")";
     std::string weights;
     if ((columns & kTitle) != 0) weights += 'A';
     if ((columns & kCreator) != 0) weights += 'B';

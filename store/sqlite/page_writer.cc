@@ -133,7 +133,7 @@ class PageWriter {
     for (const auto& set : record.set_specs) add_set.bind(1, id).bind(2, set).run();
     // What `oaipmh query` searches: the oai_dc records (as dc_fts_text says).
     if (!planned.prepared->dc_json.empty() && prefix_ == "oai_dc") {
-      indexed_.push_back({id, &planned.prepared->text});
+      indexed_.emplace_back(id, &planned.prepared->text);
     }
   }
 
