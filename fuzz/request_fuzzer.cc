@@ -19,7 +19,7 @@ void check(bool condition) {
 }
 
 void check_request(const provider::OaiRequest& request) {
-  check(provider::parse_verb(provider::to_string(request.verb)) == request.verb);
+  check(oai::parse_verb(oai::to_string(request.verb)) == request.verb);
   if (request.resumption_token) {
     // then the only argument.
     check(!request.identifier && !request.metadata_prefix && !request.from && !request.until &&
