@@ -17,9 +17,9 @@ import gzip
 import http.server
 import json
 import os
+import pathlib
 import signal
 import socket
-import socketserver
 import struct
 import sys
 import threading
@@ -27,6 +27,9 @@ import time
 import urllib.parse
 import xml.sax.saxutils
 import zlib
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent / "support"))
+from loopback_server import LoopbackServer  # noqa: E402
 
 ACTIONS = ("reset", "stall", "trickle", "endless")
 BODY_SOURCES = ("body", "body_file", "body_hex")
@@ -297,24 +300,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.wfile.write(filler)
 
 
-class Server(http.server.ThreadingHTTPServer):
-    daemon_threads = True     # a stalled handler never blocks exit
-    block_on_close = False
-
+class Server(LoopbackServer):
     def __init__(self, scenario, request_log):
         self.scenario = scenario
         self.request_log = request_log
-        super().__init__(("127.0.0.1", 0), Handler)
-
-    def server_bind(self):
-        # Skip HTTPServer.server_bind: its getfqdn() can stall on bad DNS.
-        socketserver.TCPServer.server_bind(self)
-        self.server_name = "127.0.0.1"
-        self.server_port = self.server_address[1]
-
-    def handle_error(self, request, client_address):
-        if not isinstance(sys.exc_info()[1], OSError):
-            super().handle_error(request, client_address)
+        super().__init__(Handler)
 
 
 # --------------------------------------------------------------------------

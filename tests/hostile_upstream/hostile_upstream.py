@@ -17,8 +17,8 @@ import argparse
 import http.server
 import json
 import os
+import pathlib
 import socket
-import socketserver
 import struct
 import sys
 import threading
@@ -28,6 +28,9 @@ import zlib
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "fixture_server"))
 from fixture_server import STOP, serve_until_done  # noqa: E402  (the same stop and exit rules)
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent / "support"))
+from loopback_server import LoopbackServer  # noqa: E402
 
 OAI = "http://www.openarchives.org/OAI/2.0/"
 RESPONSE_DATE = "2026-11-01T10:00:03Z"
@@ -429,25 +432,14 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.wfile.flush()
 
 
-class Server(http.server.ThreadingHTTPServer):
-    daemon_threads = True
-    block_on_close = False
-
+class Server(LoopbackServer):
     def __init__(self, args):
         self.args = args
         self.bombs = BombCache()
         self._log_lock = threading.Lock()
         self._log_file = open(args.log, "a", encoding="utf-8") if args.log else None
-        super().__init__(("127.0.0.1", 0), Handler)
+        super().__init__(Handler)
 
-    def server_bind(self):
-        socketserver.TCPServer.server_bind(self)  # no getfqdn()
-        self.server_name = "127.0.0.1"
-        self.server_port = self.server_address[1]
-
-    def handle_error(self, request, client_address):
-        if not isinstance(sys.exc_info()[1], OSError):
-            super().handle_error(request, client_address)
 
     def log(self, entry):
         if self._log_file is None:
