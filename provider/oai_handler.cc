@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <set>
 #include <variant>
 
 #include "oai/datestamp.h"
@@ -318,14 +319,25 @@ class Answer {
       offset = decoded->cursor;
     }
     std::vector<std::string> entries;
+    std::set<std::string> listed;
     for (const auto& source : sources) {
       entries.push_back(set_entry(
           source.name, source.repository_name.empty() ? source.name : source.repository_name, ""));
+      listed.insert(source.name);
     }
     for (const auto& set : store_.sets()) {
       const std::string spec = set.source + ":" + set.set_spec;
-      if (oai::is_valid_set_spec(spec))
-        entries.push_back(set_entry(spec, set.set_name, set.descriptions));
+      if (!oai::is_valid_set_spec(spec) || listed.count(spec) > 0) continue;
+      // A set upstream used in headers without declaring its parents: the
+      // hierarchy is still listed whole, each parent named by its path.
+      for (auto colon = spec.find(':', set.source.size() + 1); colon != std::string::npos;
+           colon = spec.find(':', colon + 1)) {
+        const std::string parent = spec.substr(0, colon);
+        if (listed.insert(parent).second)
+          entries.push_back(set_entry(parent, parent.substr(set.source.size() + 1), ""));
+      }
+      listed.insert(spec);
+      entries.push_back(set_entry(spec, set.set_name, set.descriptions));
     }
     if (offset >= static_cast<std::int64_t>(entries.size())) {
       return Errors{
