@@ -156,6 +156,22 @@ TEST_F(OaiHandlerTest, TokenExpiresAfterItsLifetime_R5_R7) {
             std::string::npos);
 }
 
+TEST_F(OaiHandlerTest, ParentsOfEverySetAreListedOnce_S2) {
+  auto deep = record(1);
+  deep.set_specs = {"a:b:c"};
+  auto sibling = record(2);
+  sibling.set_specs = {"a:d"};
+  write({deep, sibling});
+  const auto body = ask({{"verb", "ListSets"}});
+  std::vector<std::string> specs;
+  const std::regex pattern("<setSpec>([^<]+)</setSpec>");
+  for (auto it = std::sregex_iterator(body.begin(), body.end(), pattern);
+       it != std::sregex_iterator(); ++it)
+    specs.push_back((*it)[1].str());
+  EXPECT_EQ(specs, (std::vector<std::string>{"up", "up:a", "up:a:b", "up:a:b:c", "up:a:d"}))
+      << body;
+}
+
 TEST_F(OaiHandlerTest, NoTokenWhenTheListFitsOnePage_R2_R3) {
   std::vector<store::HarvestedRecord> records;
   for (int n = 0; n < 10; ++n) records.push_back(record(n));  // exactly one page
