@@ -39,6 +39,7 @@ Command add_query_command(CLI::App& app);
 Command add_serve_command(CLI::App& app);
 Command add_show_command(CLI::App& app);
 Command add_status_command(CLI::App& app);
+Command add_validate_command(CLI::App& app);
 
 }  // namespace cli
 

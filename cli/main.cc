@@ -71,8 +71,9 @@ int run(int argc, char** argv) {
   app.fallthrough();
 
   const std::vector<cli::Command> commands = {
-      cli::add_harvest_command(app), cli::add_init_command(app), cli::add_query_command(app),
-      cli::add_serve_command(app),   cli::add_show_command(app), cli::add_status_command(app),
+      cli::add_harvest_command(app),  cli::add_init_command(app), cli::add_query_command(app),
+      cli::add_serve_command(app),    cli::add_show_command(app), cli::add_status_command(app),
+      cli::add_validate_command(app),
   };
 
   try {

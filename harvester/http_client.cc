@@ -38,7 +38,10 @@ std::size_t on_header(char* data, std::size_t size, std::size_t count, void* use
   auto& transfer = *static_cast<Transfer*>(user);
   auto& response = *transfer.response;
   const std::string line(data, size * count);
-  if (line.rfind("HTTP/", 0) == 0) response.retry_after.reset();  // a new response (redirect)
+  if (line.rfind("HTTP/", 0) == 0) {  // a new response (after a redirect)
+    response.retry_after.reset();
+    response.content_encoding.clear();
+  }
   const auto colon = line.find(':');
   if (colon != std::string::npos) {
     std::string name = line.substr(0, colon);
@@ -46,6 +49,7 @@ std::size_t on_header(char* data, std::size_t size, std::size_t count, void* use
                    [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
     if (name == "retry-after") response.retry_after = trim(line.substr(colon + 1));
     if (name == "location") transfer.location = trim(line.substr(colon + 1)).substr(0, 200);
+    if (name == "content-encoding") response.content_encoding = trim(line.substr(colon + 1));
   }
   return size * count;
 }
@@ -101,6 +105,57 @@ void global_init_once() {
   std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
 }
 
+// Every option of one request but the error buffer.
+void configure(CURL* curl, const HttpRequest& request, const HttpOptions& options,
+               Transfer& transfer, curl_slist* headers) {
+  curl_easy_setopt(curl, CURLOPT_URL, request.url.c_str());
+  if (request.form_body) {
+    curl_easy_setopt(curl, CURLOPT_POSTFIELDS, request.form_body->c_str());
+    curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE,
+                     static_cast<curl_off_t>(request.form_body->size()));
+  }
+  curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
+  curl_easy_setopt(curl, CURLOPT_USERAGENT, options.user_agent.c_str());
+  const std::string& accept_encoding =
+      request.accept_encoding.empty() ? options.accept_encoding : request.accept_encoding;
+  curl_easy_setopt(curl, CURLOPT_ACCEPT_ENCODING, accept_encoding.c_str());
+  curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
+  curl_easy_setopt(curl, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+  curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 1L);
+  curl_easy_setopt(curl, CURLOPT_MAXREDIRS, options.max_redirects);
+  curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, options.connect_timeout_seconds);
+  curl_easy_setopt(curl, CURLOPT_LOW_SPEED_LIMIT, options.low_speed_bytes);
+  curl_easy_setopt(curl, CURLOPT_LOW_SPEED_TIME, options.low_speed_seconds);
+  curl_easy_setopt(curl, CURLOPT_TIMEOUT, options.total_timeout_seconds);
+  curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_body);
+  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &transfer);
+  curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, on_header);
+  curl_easy_setopt(curl, CURLOPT_HEADERDATA, &transfer);
+  // Refuses a Content-Length over the limit before any of the body comes
+  // (the wire size: a compressed body is checked again as it is decoded).
+  curl_easy_setopt(curl, CURLOPT_MAXFILESIZE_LARGE,
+                   static_cast<curl_off_t>(options.max_response_bytes));
+}
+
+// What libcurl knows of the finished transfer: status, headers, sizes, time.
+void read_transfer_info(CURL* curl, HttpResponse& response) {
+  curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &response.status);
+  const char* content_type = nullptr;
+  curl_easy_getinfo(curl, CURLINFO_CONTENT_TYPE, &content_type);
+  if (content_type != nullptr) response.content_type = content_type;
+  const char* effective = nullptr;
+  curl_easy_getinfo(curl, CURLINFO_EFFECTIVE_URL, &effective);
+  if (effective != nullptr) response.effective_url = effective;
+  curl_off_t wire = 0;
+  curl_easy_getinfo(curl, CURLINFO_SIZE_DOWNLOAD_T, &wire);
+  response.wire_bytes = static_cast<std::uint64_t>(wire);
+  curl_easy_getinfo(curl, CURLINFO_REDIRECT_COUNT, &response.redirects);
+  curl_off_t microseconds = 0;
+  curl_easy_getinfo(curl, CURLINFO_TOTAL_TIME_T, &microseconds);
+  response.seconds = static_cast<double>(microseconds) / 1e6;
+}
+
 }  // namespace
 
 HttpClient::HttpClient(HttpOptions options) : options_(std::move(options)) {
@@ -111,7 +166,7 @@ HttpClient::HttpClient(HttpOptions options) : options_(std::move(options)) {
 
 HttpClient::~HttpClient() { curl_easy_cleanup(static_cast<CURL*>(curl_)); }
 
-HttpResponse HttpClient::get(const std::string& url) {
+HttpResponse HttpClient::perform(const HttpRequest& request) {
   CURL* curl = static_cast<CURL*>(curl_);
   curl_easy_reset(curl);  // keeps the connection cache: the next request reuses it
   HttpResponse response;
@@ -125,27 +180,7 @@ HttpResponse HttpClient::get(const std::string& url) {
   curl_slist* headers = nullptr;
   if (!options_.from.empty())
     headers = curl_slist_append(headers, ("From: " + options_.from).c_str());
-  curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
-  curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
-  curl_easy_setopt(curl, CURLOPT_USERAGENT, options_.user_agent.c_str());
-  curl_easy_setopt(curl, CURLOPT_ACCEPT_ENCODING, "gzip, deflate, identity;q=0.5");
-  curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
-  curl_easy_setopt(curl, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-  curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 1L);
-  curl_easy_setopt(curl, CURLOPT_MAXREDIRS, options_.max_redirects);
-  curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, options_.connect_timeout_seconds);
-  curl_easy_setopt(curl, CURLOPT_LOW_SPEED_LIMIT, options_.low_speed_bytes);
-  curl_easy_setopt(curl, CURLOPT_LOW_SPEED_TIME, options_.low_speed_seconds);
-  curl_easy_setopt(curl, CURLOPT_TIMEOUT, options_.total_timeout_seconds);
-  curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_body);
-  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &transfer);
-  curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, on_header);
-  curl_easy_setopt(curl, CURLOPT_HEADERDATA, &transfer);
-  // Refuses a Content-Length over the limit before any of the body comes
-  // (the wire size: a compressed body is checked again as it is decoded).
-  curl_easy_setopt(curl, CURLOPT_MAXFILESIZE_LARGE,
-                   static_cast<curl_off_t>(options_.max_response_bytes));
+  configure(curl, request, options_, transfer, headers);
   curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, error);
   const CURLcode code = curl_easy_perform(curl);
   curl_slist_free_all(headers);
@@ -158,16 +193,7 @@ HttpResponse HttpClient::get(const std::string& url) {
     }
     throw TransportError(describe_failure(code, error, transfer, options_), is_retryable(code));
   }
-  curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &response.status);
-  const char* content_type = nullptr;
-  curl_easy_getinfo(curl, CURLINFO_CONTENT_TYPE, &content_type);
-  if (content_type != nullptr) response.content_type = content_type;
-  const char* effective = nullptr;
-  curl_easy_getinfo(curl, CURLINFO_EFFECTIVE_URL, &effective);
-  if (effective != nullptr) response.effective_url = effective;
-  curl_off_t wire = 0;
-  curl_easy_getinfo(curl, CURLINFO_SIZE_DOWNLOAD_T, &wire);
-  response.wire_bytes = static_cast<std::uint64_t>(wire);
+  read_transfer_info(curl, response);
   return response;
 }
 

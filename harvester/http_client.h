@@ -24,6 +24,8 @@ struct HttpOptions {
   // After decoding: bounds gzip bombs and endless bodies, and the memory of a
   // page (parsed, a page takes about four times its size besides itself).
   std::uint64_t max_response_bytes = 64ull << 20;
+  // The Accept-Encoding header (HV-9); what libcurl can decode is undone.
+  std::string accept_encoding = "gzip, deflate, identity;q=0.5";
 };
 
 // The request never produced a complete response: DNS, connect, reset,
@@ -45,7 +47,19 @@ struct HttpResponse {
   std::string content_type;                // as sent, may be empty
   std::optional<std::string> retry_after;  // the Retry-After header, as sent
   std::string effective_url;               // after redirects
+  long redirects = 0;                      // how many were followed
+  std::string content_encoding;            // the Content-Encoding header, as sent
   std::uint64_t wire_bytes = 0;            // bytes received before decoding
+  double seconds = 0;                      // from the start to the last byte
+};
+
+// One request: a GET of `url`, or, with a form body, a POST of it
+// (application/x-www-form-urlencoded) to `url`. An empty accept_encoding
+// uses HttpOptions::accept_encoding.
+struct HttpRequest {
+  std::string url;
+  std::optional<std::string> form_body;
+  std::string accept_encoding;
 };
 
 // One libcurl handle: requests reuse its connection (keep-alive). Only http
@@ -61,7 +75,10 @@ class HttpClient {
 
   // Performs a GET of `url`. Any HTTP status is a response; throws
   // TransportError when there is none.
-  HttpResponse get(const std::string& url);
+  HttpResponse get(const std::string& url) { return perform({url, std::nullopt, {}}); }
+
+  // Performs `request`, like get().
+  HttpResponse perform(const HttpRequest& request);
 
  private:
   HttpOptions options_;

@@ -15,6 +15,14 @@ struct ResponseFinding {
   std::string message;
 };
 
+// Which payloads (the elements inside <metadata>, <about>, <description> and
+// <setDescription>) the schema check validates.
+enum class PayloadValidation {
+  kAll,    // every payload; one in a namespace with no bundled schema fails (our own responses)
+  kKnown,  // those in a namespace with a bundled schema; others are not judged
+  kNone,   // none: the envelope alone
+};
+
 // Checks `document`, the body of one OAI-PMH 2.0 response, against every rule
 // that can be judged from the document alone, whatever was asked:
 //  - UTF-8, the XML declaration, well-formed, no DTD;
@@ -32,7 +40,9 @@ struct ResponseFinding {
 //    own root (X-14, DC-2).
 // Returns the findings in document order; empty when none. Never throws for
 // any input and never touches the network.
-std::vector<ResponseFinding> check_response(std::string_view document);
+// `payloads` says which payloads X-5 covers; the other rules are the same.
+std::vector<ResponseFinding> check_response(std::string_view document,
+                                            PayloadValidation payloads = PayloadValidation::kAll);
 
 }  // namespace oai
 

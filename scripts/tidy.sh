@@ -15,7 +15,7 @@ while (($#)); do
 done
 [[ -f $build/compile_commands.json ]] || { echo "tidy: no $build/compile_commands.json: build first" >&2; exit 2; }
 tidy=$(command -v run-clang-tidy-14 || command -v run-clang-tidy)
-files=$(git ls-files 'oai/*.cc' 'store/*.cc' 'harvester/*.cc' 'provider/*.cc' 'cli/*.cc' | sed 's|^|'"$PWD"'/|')
+files=$(git ls-files 'oai/*.cc' 'store/*.cc' 'harvester/*.cc' 'provider/*.cc' 'validator/*.cc' 'cli/*.cc' | sed 's|^|'"$PWD"'/|')
 started=$SECONDS
 # run-clang-tidy takes the files as regular expressions.
 # The build's flags are GCC's: clang does not know some of its warning options.

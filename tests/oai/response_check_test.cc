@@ -144,3 +144,48 @@ TEST(XmlSchema, OaiDcAloneAcceptsDublinCoreAndRejectsOtherElements_DC1) {
 
 }  // namespace
 }  // namespace oai
+
+namespace oai {
+namespace {
+
+// A valid GetRecord of format `marc` whose payload is `payload`.
+std::string get_record_with(const std::string& payload) {
+  std::string document = read_file(kSamples + "valid-getrecord-oai_dc.xml");
+  const auto prefix = document.find("metadataPrefix=\"oai_dc\"");
+  document.replace(prefix, 23, "metadataPrefix=\"marc\"");
+  const auto start = document.find("<metadata>") + 10;
+  const auto end = document.find("</metadata>");
+  return document.replace(start, end - start, payload);
+}
+
+std::set<std::string> rules_broken(std::string_view document, PayloadValidation payloads) {
+  std::set<std::string> rules;
+  for (const auto& finding : check_response(document, payloads)) rules.insert(finding.rule);
+  return rules;
+}
+
+TEST(PayloadValidation, UnknownFormatsFailOnlyWhenEveryPayloadIsJudged_X5) {
+  const std::string document =
+      get_record_with("<m:record xmlns:m=\"http://example.org/marc/\"><m:leader/></m:record>");
+  EXPECT_EQ(rules_broken(document, PayloadValidation::kAll), std::set<std::string>{"X-5"});
+  EXPECT_TRUE(rules_broken(document, PayloadValidation::kKnown).empty());
+  EXPECT_TRUE(rules_broken(document, PayloadValidation::kNone).empty());
+}
+
+TEST(PayloadValidation, InvalidOaiDcFailsUnlessOnlyTheEnvelopeIsJudged_X5) {
+  const std::string document = read_file(kSamples + "invalid-oai_dc-unknown-element.xml");
+  EXPECT_TRUE(rules_broken(document, PayloadValidation::kAll).count("X-5"));
+  EXPECT_TRUE(rules_broken(document, PayloadValidation::kKnown).count("X-5"));
+  EXPECT_FALSE(rules_broken(document, PayloadValidation::kNone).count("X-5"));
+}
+
+TEST(PayloadValidation, TheEnvelopeIsJudgedWhateverThePayload_X5) {
+  std::string document =
+      get_record_with("<m:record xmlns:m=\"http://example.org/marc/\"><m:leader/></m:record>");
+  document.replace(document.find("<datestamp>"), 11, "<datestampx>");
+  document.replace(document.find("</datestamp>"), 12, "</datestampx>");
+  EXPECT_TRUE(rules_broken(document, PayloadValidation::kNone).count("X-5"));
+}
+
+}  // namespace
+}  // namespace oai

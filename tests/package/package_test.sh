@@ -41,7 +41,7 @@ for file in usr/bin/oaipmh etc/oaipmh/oaipmh.toml \
     usr/share/doc/oaipmh/operations.md usr/share/doc/oaipmh/configuration.md; do
   [[ -s $work/root/$file ]] || fail "the package lacks /$file"
 done
-for page in oaipmh oaipmh-harvest oaipmh-init oaipmh-query oaipmh-serve oaipmh-show oaipmh-status; do
+for page in oaipmh oaipmh-harvest oaipmh-init oaipmh-query oaipmh-serve oaipmh-show oaipmh-status oaipmh-validate; do
   zcat "$work/root/usr/share/man/man1/$page.1.gz" | grep -q "^\.TH ${page^^} " ||
     fail "the man page $page(1) is missing or misnamed"
 done

@@ -4,13 +4,13 @@
     layering.py SOURCE_DIR
 
 Modules and what each may include (its own headers and those of the modules
-below it):  oai <- store <- harvester, provider <- cli.  Besides:
+below it):  oai <- store <- harvester <- validator, provider <- cli.  Besides:
   - outside store/, nobody includes the store's engines or its internal
     headers (store/sqlite/, store/postgres/, backend.h, ...): callers use
     store.h, query.h, harvest_lock.h and host_leases.h;
   - the HTTP transport (provider_http: http_server, connection_table,
     http_framing, http_message, compression) includes nothing of OAI-PMH;
-  - harvester and provider never include each other.
+  - harvester and provider never include each other, nor validator and provider.
 Exits 1 and names every include that breaks a rule."""
 import pathlib
 import re
@@ -22,7 +22,8 @@ BELOW = {
     "store": {"oai", "store"},
     "harvester": {"oai", "store", "harvester"},
     "provider": {"oai", "store", "provider"},
-    "cli": {"oai", "store", "harvester", "provider", "cli"},
+    "validator": {"oai", "store", "harvester", "validator"},
+    "cli": {"oai", "store", "harvester", "provider", "validator", "cli"},
 }
 STORE_PUBLIC = {"store/store.h", "store/query.h", "store/store_error.h", "store/migrations.h",
                 "store/harvest_lock.h", "store/host_leases.h", "store/prepared_records.h"}
