@@ -102,8 +102,7 @@ Command add_validate_command(CLI::App& app) {
       ->add_option("--max-requests", arguments->max_requests,
                    "Requests at most, retries included (default: 200)")
       ->check(CLI::Range(20, 100000).description(""));
-  command
-      ->add_option("--delay", arguments->delay, "Seconds between requests (default: 0.5)")
+  command->add_option("--delay", arguments->delay, "Seconds between requests (default: 0.5)")
       ->type_name("SECONDS")
       ->check(CLI::Range(0.0, 3600.0).description(""));
   command

@@ -128,8 +128,7 @@ constexpr std::array kChecks = {
               "<request> has no attributes with badVerb or badArgument, and echoes the "
               "arguments otherwise"},
     // Harvestability
-    CheckInfo{"harvest.page-time", "HQ-1", Group::kHarvest, "a page comes back within 10 s",
-              true},
+    CheckInfo{"harvest.page-time", "HQ-1", Group::kHarvest, "a page comes back within 10 s", true},
     CheckInfo{"harvest.page-size", "HQ-2", Group::kHarvest,
               "incomplete pages hold at least 10 records or headers", true},
     CheckInfo{"harvest.token-lifetime", "HQ-3, R-7", Group::kHarvest,
@@ -158,32 +157,52 @@ const CheckInfo* find_check(std::string_view name) {
 
 std::string_view group_name(Group group) {
   switch (group) {
-    case Group::kHttp: return "http";
-    case Group::kXml: return "xml";
-    case Group::kIdentify: return "identify";
-    case Group::kFormats: return "formats";
-    case Group::kSets: return "sets";
-    case Group::kLists: return "lists";
-    case Group::kRecords: return "records";
-    case Group::kGetRecord: return "getrecord";
-    case Group::kErrors: return "errors";
-    case Group::kHarvest: return "harvest";
+    case Group::kHttp:
+      return "http";
+    case Group::kXml:
+      return "xml";
+    case Group::kIdentify:
+      return "identify";
+    case Group::kFormats:
+      return "formats";
+    case Group::kSets:
+      return "sets";
+    case Group::kLists:
+      return "lists";
+    case Group::kRecords:
+      return "records";
+    case Group::kGetRecord:
+      return "getrecord";
+    case Group::kErrors:
+      return "errors";
+    case Group::kHarvest:
+      return "harvest";
   }
   return "";
 }
 
 std::string_view group_heading(Group group) {
   switch (group) {
-    case Group::kHttp: return "HTTP";
-    case Group::kXml: return "XML";
-    case Group::kIdentify: return "Identify";
-    case Group::kFormats: return "ListMetadataFormats";
-    case Group::kSets: return "ListSets";
-    case Group::kLists: return "ListIdentifiers and ListRecords";
-    case Group::kRecords: return "ListRecords";
-    case Group::kGetRecord: return "GetRecord";
-    case Group::kErrors: return "Errors";
-    case Group::kHarvest: return "Harvestability (advice)";
+    case Group::kHttp:
+      return "HTTP";
+    case Group::kXml:
+      return "XML";
+    case Group::kIdentify:
+      return "Identify";
+    case Group::kFormats:
+      return "ListMetadataFormats";
+    case Group::kSets:
+      return "ListSets";
+    case Group::kLists:
+      return "ListIdentifiers and ListRecords";
+    case Group::kRecords:
+      return "ListRecords";
+    case Group::kGetRecord:
+      return "GetRecord";
+    case Group::kErrors:
+      return "Errors";
+    case Group::kHarvest:
+      return "Harvestability (advice)";
   }
   return "";
 }

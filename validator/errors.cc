@@ -26,7 +26,8 @@ void Run::expect_error(std::string_view check, const Arguments& arguments,
     if (!answer.is_error(code)) continue;
     report_.pass(check, std::string(code) + " for " + asked, answer.request);
     if (code == "badVerb" || code == "badArgument")
-      report_.pass("errors.request-attributes", "no <request> attributes with " + std::string(code));
+      report_.pass("errors.request-attributes",
+                   "no <request> attributes with " + std::string(code));
     for (const auto& error : answer.oai->errors) {
       if (error.message.empty())
         report_.warn("harvest.error-messages",
@@ -47,34 +48,43 @@ void Run::verb_and_argument_errors() {
   expect_error("errors.verb-unknown", {{"verb", "NoSuchVerb"}}, {"badVerb"});
   expect_error("errors.verb-unknown", {{"verb", "identify"}}, {"badVerb"});
   expect_error("errors.verb-repeated", {{"verb", "Identify"}, {"verb", "Identify"}}, {"badVerb"});
-  expect_error("errors.argument-illegal", list_identifiers(prefix, {{"validatorBogus", "1"}}), {"badArgument"});
+  expect_error("errors.argument-illegal", list_identifiers(prefix, {{"validatorBogus", "1"}}),
+               {"badArgument"});
   // resumptionToken is exclusive (R-4): with any other argument it is illegal.
   expect_error("errors.argument-illegal",
-               {{"verb", "ListRecords"}, {"metadataPrefix", prefix},
+               {{"verb", "ListRecords"},
+                {"metadataPrefix", prefix},
                 {"resumptionToken", "validator-no-such-token-1"}},
                {"badArgument", "badResumptionToken"});
   expect_error("errors.argument-missing", {{"verb", "ListRecords"}}, {"badArgument"});
   expect_error("errors.argument-missing", {{"verb", "GetRecord"}, {"metadataPrefix", prefix}},
                {"badArgument"});
-  expect_error("errors.argument-repeated",
-               {{"verb", "ListIdentifiers"}, {"metadataPrefix", prefix}, {"metadataPrefix", prefix}},
-               {"badArgument"});
+  expect_error(
+      "errors.argument-repeated",
+      {{"verb", "ListIdentifiers"}, {"metadataPrefix", prefix}, {"metadataPrefix", prefix}},
+      {"badArgument"});
   expect_error("errors.identify-argument", {{"verb", "Identify"}, {"metadataPrefix", prefix}},
                {"badArgument"});
 }
 
 void Run::date_errors() {
   const std::string& prefix = options_.prefix;
-  expect_error("errors.bad-date", list_identifiers(prefix, {{"from", "2020-13-45"}}), {"badArgument"});
-  expect_error("errors.bad-date", list_identifiers(prefix, {{"until", "yesterday"}}), {"badArgument"});
+  expect_error("errors.bad-date", list_identifiers(prefix, {{"from", "2020-13-45"}}),
+               {"badArgument"});
+  expect_error("errors.bad-date", list_identifiers(prefix, {{"until", "yesterday"}}),
+               {"badArgument"});
   if (granularity_ == oai::Granularity::kDay)
-    expect_error("errors.finer-granularity", list_identifiers(prefix, {{"from", "2000-01-01T00:00:00Z"}}), {"badArgument"});
+    expect_error("errors.finer-granularity",
+                 list_identifiers(prefix, {{"from", "2000-01-01T00:00:00Z"}}), {"badArgument"});
   else
     report_.skip("errors.finer-granularity",
                  "the repository has seconds granularity: no finer form exists");
-  expect_error("errors.mixed-granularity",
-               list_identifiers(prefix, {{"from", "2000-01-01"}, {"until", "2099-12-31T23:59:59Z"}}), {"badArgument"});
-  expect_error("errors.from-after-until", list_identifiers(prefix, {{"from", "2021-01-01"}, {"until", "2020-01-01"}}),
+  expect_error(
+      "errors.mixed-granularity",
+      list_identifiers(prefix, {{"from", "2000-01-01"}, {"until", "2099-12-31T23:59:59Z"}}),
+      {"badArgument"});
+  expect_error("errors.from-after-until",
+               list_identifiers(prefix, {{"from", "2021-01-01"}, {"until", "2020-01-01"}}),
                {"badArgument"});
 }
 
@@ -96,21 +106,24 @@ void Run::value_errors() {
                {"idDoesNotExist"});
   // Not even an identifier: either answer is right, if it is well-formed
   // (the id must be escaped wherever it is echoed).
-  expect_error("errors.id-does-not-exist",
-               {{"verb", "GetRecord"}, {"identifier", "invalid\"id<&>"}, {"metadataPrefix", prefix}},
-               {"idDoesNotExist", "badArgument"});
+  expect_error(
+      "errors.id-does-not-exist",
+      {{"verb", "GetRecord"}, {"identifier", "invalid\"id<&>"}, {"metadataPrefix", prefix}},
+      {"idDoesNotExist", "badArgument"});
   expect_error("errors.bad-token",
                {{"verb", "ListIdentifiers"}, {"resumptionToken", "validator-no-such-token-0"}},
                {"badResumptionToken"});
   const auto next_year = oai::Datestamp::from_unix_seconds(
       oai::Datestamp::now().unix_seconds() + 366 * 86400, oai::Granularity::kDay);
-  expect_error("errors.no-records-match", list_identifiers(prefix, {{"from", next_year.to_string()}}), {"noRecordsMatch"});
+  expect_error("errors.no-records-match",
+               list_identifiers(prefix, {{"from", next_year.to_string()}}), {"noRecordsMatch"});
   if (earliest_ && earliest_holds_ && earliest_->unix_seconds() > -60'000'000'000) {
     // Before the earliest datestamp nothing can match (D-11), unless it is
     // wrong, which identify.earliest-datestamp has said already.
     const auto year_before = oai::Datestamp::from_unix_seconds(
         earliest_->unix_seconds() - 366 * 86400, oai::Granularity::kDay);
-    expect_error("errors.no-records-match", list_identifiers(prefix, {{"until", year_before.to_string()}}),
+    expect_error("errors.no-records-match",
+                 list_identifiers(prefix, {{"until", year_before.to_string()}}),
                  {"noRecordsMatch"});
   }
 }

@@ -13,8 +13,8 @@
 namespace validator {
 namespace {
 
-constexpr int kTinyPage = 10;               // harvest.page-size
-constexpr double kSlowPageSeconds = 10;     // harvest.page-time
+constexpr int kTinyPage = 10;                     // harvest.page-size
+constexpr double kSlowPageSeconds = 10;           // harvest.page-time
 constexpr std::int64_t kShortTokenSeconds = 600;  // harvest.token-lifetime
 
 std::string namespace_of(const std::string& payload) {
@@ -94,9 +94,10 @@ void Run::sets() {
     }
     const auto colon = spec.rfind(':');
     if (colon != std::string::npos && specs.count(spec.substr(0, colon)) == 0) {
-      report_.fail("sets.parents",
-                   "set '" + spec + "' is listed, its parent '" + spec.substr(0, colon) + "' is not",
-                   walked.first_request);
+      report_.fail(
+          "sets.parents",
+          "set '" + spec + "' is listed, its parent '" + spec.substr(0, colon) + "' is not",
+          walked.first_request);
       parents = false;
     }
   }
@@ -116,15 +117,16 @@ void Run::take_items(const Answer& answer, ListWalk& walked, const std::string& 
           std::abs(datestamp->unix_seconds() - response_date->unix_seconds()) <= 1)
         ++walked.dated_now;
       if (!identifiers.insert(record.identifier).second && !duplicate) {
-        report_.fail("lists.unique",
-                     record.identifier + " is listed twice in one " + walked.verb,
+        report_.fail("lists.unique", record.identifier + " is listed twice in one " + walked.verb,
                      answer.request);
         duplicate = true;
       }
       walked.items.push_back(record);
     }
-    if (walked.verb == "ListRecords") check_records(answer, prefix);
-    else check_headers(answer);
+    if (walked.verb == "ListRecords")
+      check_records(answer, prefix);
+    else
+      check_headers(answer);
   }
 }
 
@@ -155,9 +157,8 @@ ListWalk Run::walk(const Arguments& first, int max_pages) {
     }
     ++walked.pages;
     const std::int64_t before = walked.entries;
-    walked.entries += static_cast<std::int64_t>(answer.oai->records.size() +
-                                                answer.oai->sets.size() +
-                                                answer.oai->rejected.size());
+    walked.entries += static_cast<std::int64_t>(
+        answer.oai->records.size() + answer.oai->sets.size() + answer.oai->rejected.size());
     take_items(answer, walked, prefix, identifiers, duplicate);
     check_page(answer, walked, before);
     const auto& token = answer.oai->resumption_token;
@@ -188,7 +189,8 @@ void Run::check_headers(const Answer& answer) {
     else
       report_.fail("lists.granularity",
                    "datestamp '" + header.datestamp + "' of " + header.identifier +
-                       " is not in the declared granularity " + std::string(oai::to_string(granularity_)),
+                       " is not in the declared granularity " +
+                       std::string(oai::to_string(granularity_)),
                    answer.request);
   }
 }
@@ -203,8 +205,9 @@ void Run::check_page(const Answer& answer, const ListWalk& walked, std::int64_t 
                      std::to_string(static_cast<int>(answer.exchange.response.seconds)) + " s",
                  answer.request);
   else
-    report_.pass("harvest.page-time", "pages come back within " +
-                                          std::to_string(static_cast<int>(kSlowPageSeconds)) + " s");
+    report_.pass(
+        "harvest.page-time",
+        "pages come back within " + std::to_string(static_cast<int>(kSlowPageSeconds)) + " s");
   if (!token) return;
   if (token->cursor) {
     if (*token->cursor == items_before)
@@ -223,9 +226,10 @@ void Run::check_page(const Answer& answer, const ListWalk& walked, std::int64_t 
                  answer.request);
   }
   if (!token->value.empty() && items < kTinyPage)
-    report_.warn("harvest.page-size",
-                 walked.verb + " page of " + std::to_string(items) + " item(s) before the list's end",
-                 answer.request);
+    report_.warn(
+        "harvest.page-size",
+        walked.verb + " page of " + std::to_string(items) + " item(s) before the list's end",
+        answer.request);
   else if (!token->value.empty())
     report_.pass("harvest.page-size", "pages of " + std::to_string(items) + " items");
   if (!token->expiration_date) return;
@@ -291,7 +295,8 @@ void Run::compare_identifiers_and_records() {
     auto a = header.set_specs, b = it->second.set_specs;
     std::sort(a.begin(), a.end());
     std::sort(b.begin(), b.end());
-    if (header.datestamp != it->second.datestamp || header.deleted != it->second.deleted || a != b) {
+    if (header.datestamp != it->second.datestamp || header.deleted != it->second.deleted ||
+        a != b) {
       report_.fail("lists.identifiers-match-records",
                    "ListIdentifiers gives " + describe_header(header) + ", ListRecords " +
                        describe_header(it->second),
@@ -320,10 +325,10 @@ void Run::lists() {
   record_walk_ = walk(list_arguments("ListRecords"), pages);
   for (const ListWalk* walked : {&identifier_walk_, &record_walk_}) {
     if (!walked->first_error.empty())
-      report_.fail("lists.tokens",
-                   walked->verb + " metadataPrefix=" + options_.prefix + " answered " +
-                       walked->first_error,
-                   walked->first_request);
+      report_.fail(
+          "lists.tokens",
+          walked->verb + " metadataPrefix=" + options_.prefix + " answered " + walked->first_error,
+          walked->first_request);
   }
   for (const auto& record : record_walk_.items) listed_.emplace(record.identifier, record);
   compare_identifiers_and_records();
@@ -347,7 +352,8 @@ void Run::from_until() {
     report_.skip("lists.from-until", "the sample datestamp '" + sample.datestamp + "' is not one");
     return;
   }
-  std::vector<std::string> bounds = {datestamp->with_granularity(oai::Granularity::kDay).to_string()};
+  std::vector<std::string> bounds = {
+      datestamp->with_granularity(oai::Granularity::kDay).to_string()};
   if (granularity_ == oai::Granularity::kSeconds &&
       datestamp->granularity() == oai::Granularity::kSeconds)
     bounds.push_back(datestamp->to_string());
@@ -361,8 +367,10 @@ void Run::from_until() {
     for (const auto& header : walked.items) {
       found = found || header.identifier == sample.identifier;
       const auto stamp = oai::Datestamp::parse(header.datestamp);
-      if (stamp && (stamp->last_second() < window->first_second() ||
-                    stamp->first_second() > window->last_second()) && !outside) {
+      if (stamp &&
+          (stamp->last_second() < window->first_second() ||
+           stamp->first_second() > window->last_second()) &&
+          !outside) {
         report_.fail("lists.from-until",
                      "from=" + bound + "&until=" + bound + " gave " + header.identifier +
                          " with datestamp " + header.datestamp,
@@ -403,8 +411,9 @@ void Run::set_selection() {
   const ListWalk walked = walk(arguments, 3);
   for (const auto& header : walked.items) {
     if (header.deleted) continue;  // deleted headers may omit their sets
-    const bool covered = std::any_of(header.set_specs.begin(), header.set_specs.end(),
-                                     [&](const auto& spec) { return oai::set_covers(chosen, spec); });
+    const bool covered =
+        std::any_of(header.set_specs.begin(), header.set_specs.end(),
+                    [&](const auto& spec) { return oai::set_covers(chosen, spec); });
     if (!covered) {
       report_.fail("lists.set",
                    "set=" + chosen + " gave " + header.identifier + ", whose sets are " +
@@ -414,7 +423,8 @@ void Run::set_selection() {
     }
   }
   if (walked.empty && members.count(chosen) > 0) {
-    report_.fail("lists.set", "set=" + chosen + " gave noRecordsMatch, but listed records are in it",
+    report_.fail("lists.set",
+                 "set=" + chosen + " gave noRecordsMatch, but listed records are in it",
                  walked.first_request);
     return;
   }
@@ -463,9 +473,10 @@ void Run::advice() {
   else
     report_.pass("harvest.title-identifier", "records have dc:title and dc:identifier");
   if (unlinked != nullptr)
-    report_.warn("harvest.identifier-links",
-                 unlinked->identifier + " has no dc:identifier that resolves (http, https, doi, ...)",
-                 record_walk_.first_request);
+    report_.warn(
+        "harvest.identifier-links",
+        unlinked->identifier + " has no dc:identifier that resolves (http, https, doi, ...)",
+        record_walk_.first_request);
   else
     report_.pass("harvest.identifier-links", "every record has a resolvable dc:identifier");
 }
@@ -473,9 +484,10 @@ void Run::advice() {
 std::optional<std::vector<std::string>> Run::formats_of(const std::string& identifier) {
   Answer answer = ask({{"verb", "ListMetadataFormats"}, {"identifier", identifier}});
   if (!answer.oai || !answer.oai->errors.empty()) {
-    report_.fail("formats.for-identifier",
-                 "ListMetadataFormats for listed " + identifier + " answered " + answer.error_codes(),
-                 answer.request, answer.excerpt());
+    report_.fail(
+        "formats.for-identifier",
+        "ListMetadataFormats for listed " + identifier + " answered " + answer.error_codes(),
+        answer.request, answer.excerpt());
     return std::nullopt;
   }
   std::vector<std::string> prefixes;
@@ -497,7 +509,8 @@ std::optional<std::vector<std::string>> Run::formats_of(const std::string& ident
                      ", but its ListMetadataFormats does not list " + options_.prefix,
                  answer.request);
   } else {
-    report_.pass("formats.for-identifier", "the formats of " + identifier + ": " + joined(prefixes));
+    report_.pass("formats.for-identifier",
+                 "the formats of " + identifier + ": " + joined(prefixes));
   }
   return prefixes;
 }
@@ -508,10 +521,10 @@ void Run::formats_for_identifier() {
   if (answer.is_error("idDoesNotExist"))
     report_.pass("formats.for-identifier", "an unknown identifier gives idDoesNotExist");
   else
-    report_.fail("formats.for-identifier",
-                 "an unknown identifier was answered " + answer.error_codes() +
-                     " instead of idDoesNotExist",
-                 answer.request, answer.excerpt());
+    report_.fail(
+        "formats.for-identifier",
+        "an unknown identifier was answered " + answer.error_codes() + " instead of idDoesNotExist",
+        answer.request, answer.excerpt());
 }
 
 void Run::post_get_record(const Answer& get) {
@@ -532,8 +545,10 @@ void Run::post_get_record(const Answer& get) {
 void Run::get_records() {
   std::vector<const store::HarvestedRecord*> samples;
   const auto& items = record_walk_.items;
-  const auto live = std::find_if(items.begin(), items.end(), [](const auto& r) { return !r.deleted; });
-  const auto deleted = std::find_if(items.begin(), items.end(), [](const auto& r) { return r.deleted; });
+  const auto live =
+      std::find_if(items.begin(), items.end(), [](const auto& r) { return !r.deleted; });
+  const auto deleted =
+      std::find_if(items.begin(), items.end(), [](const auto& r) { return r.deleted; });
   if (live != items.end()) samples.push_back(&*live);
   if (deleted != items.end()) samples.push_back(&*deleted);
   if (items.size() > 2 && !items.back().deleted && &items.back() != samples.front())
@@ -547,12 +562,12 @@ void Run::get_records() {
     const auto prefixes = formats_of(sample->identifier);
     if (!prefixes) continue;
     for (const auto& prefix : *prefixes) {
-      Answer answer = ask({{"verb", "GetRecord"},
-                           {"identifier", sample->identifier},
-                           {"metadataPrefix", prefix}});
+      Answer answer = ask(
+          {{"verb", "GetRecord"}, {"identifier", sample->identifier}, {"metadataPrefix", prefix}});
       if (!answer.oai || !answer.oai->errors.empty() || answer.oai->records.size() != 1) {
         report_.fail("getrecord.formats",
-                     "GetRecord of " + sample->identifier + " in " + prefix + ", a format listed for it, answered " +
+                     "GetRecord of " + sample->identifier + " in " + prefix +
+                         ", a format listed for it, answered " +
                          (answer.oai && answer.oai->errors.empty()
                               ? std::to_string(answer.oai->records.size()) + " records"
                               : answer.error_codes()),

@@ -1,9 +1,8 @@
 #include "validator/report.h"
 
-#include <nlohmann/json.hpp>
-
 #include <algorithm>
 #include <cstdio>
+#include <nlohmann/json.hpp>
 
 #include "oai/xml_text.h"
 
@@ -50,17 +49,22 @@ std::string indented(std::string_view text, std::string_view indent) {
 
 std::string_view to_string(Verdict verdict) {
   switch (verdict) {
-    case Verdict::kPass: return "pass";
-    case Verdict::kWarning: return "warning";
-    case Verdict::kFail: return "fail";
-    case Verdict::kSkipped: return "skipped";
+    case Verdict::kPass:
+      return "pass";
+    case Verdict::kWarning:
+      return "warning";
+    case Verdict::kFail:
+      return "fail";
+    case Verdict::kSkipped:
+      return "skipped";
   }
   return "";
 }
 
 void Report::add(std::string_view check, Observation observation) {
   auto it = observations_.find(check);
-  if (it == observations_.end()) it = observations_.emplace(std::string(check), std::vector<Observation>{}).first;
+  if (it == observations_.end())
+    it = observations_.emplace(std::string(check), std::vector<Observation>{}).first;
   it->second.push_back(std::move(observation));
 }
 
@@ -196,20 +200,23 @@ void write_json(std::ostream& out, const RunSummary& run, const std::vector<Chec
   out << report.dump(2, ' ', false, Json::error_handler_t::replace) << "\n";
 }
 
-void write_junit(std::ostream& out, const RunSummary& run, const std::vector<CheckResult>& results) {
+void write_junit(std::ostream& out, const RunSummary& run,
+                 const std::vector<CheckResult>& results) {
   using oai::xml_escaped, oai::XmlContext;
   const Totals totals = count(results);
   out << "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
       << "<testsuites name=\"oaipmh validate\" tests=\"" << results.size() << "\" failures=\""
-      << totals.failed << "\" skipped=\"" << totals.skipped << "\" time=\"" << run.seconds << "\">\n"
+      << totals.failed << "\" skipped=\"" << totals.skipped << "\" time=\"" << run.seconds
+      << "\">\n"
       << "  <testsuite name=\"" << xml_escaped(run.base_url, XmlContext::kAttribute)
       << "\" tests=\"" << results.size() << "\" failures=\"" << totals.failed << "\" skipped=\""
       << totals.skipped << "\">\n";
   for (const auto& result : results) {
     const std::string text = result.message + (result.request.empty() ? "" : "\n" + result.request);
     out << "    <testcase classname=\"" << group_name(result.check->group) << "\" name=\""
-        << xml_escaped(std::string(result.check->name) + " [" + std::string(result.check->rules) + "]",
-                       XmlContext::kAttribute)
+        << xml_escaped(
+               std::string(result.check->name) + " [" + std::string(result.check->rules) + "]",
+               XmlContext::kAttribute)
         << "\"";
     switch (result.verdict) {
       case Verdict::kPass:
@@ -220,12 +227,14 @@ void write_junit(std::ostream& out, const RunSummary& run, const std::vector<Che
             << "\"/>\n    </testcase>\n";
         break;
       case Verdict::kWarning:
-        out << ">\n      <system-out>warning: " << xml_escaped(text) << "</system-out>\n    </testcase>\n";
+        out << ">\n      <system-out>warning: " << xml_escaped(text)
+            << "</system-out>\n    </testcase>\n";
         break;
       case Verdict::kFail:
         out << ">\n      <failure message=\"" << xml_escaped(result.message, XmlContext::kAttribute)
-            << "\">" << xml_escaped(text + "\nwants: " + std::string(result.check->wants) +
-                                    (result.excerpt.empty() ? "" : "\n" + result.excerpt))
+            << "\">"
+            << xml_escaped(text + "\nwants: " + std::string(result.check->wants) +
+                           (result.excerpt.empty() ? "" : "\n" + result.excerpt))
             << "</failure>\n    </testcase>\n";
         break;
     }

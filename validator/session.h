@@ -33,7 +33,7 @@ struct Exchange {
   std::string method;  // GET or POST
   std::string query;   // the arguments as sent: "verb=ListRecords&metadataPrefix=oai_dc"
   harvester::HttpResponse response;
-  std::string transport_error;  // when no response came: what went wrong
+  std::string transport_error;                          // when no response came: what went wrong
   std::vector<std::optional<std::string>> unavailable;  // Retry-After of each 503 retried
 
   bool answered() const { return transport_error.empty(); }

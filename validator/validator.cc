@@ -21,17 +21,25 @@ namespace {
 // listed are judged by the validator's own steps.
 const std::map<std::string, std::string, std::less<>>& check_of_rule() {
   static const std::map<std::string, std::string, std::less<>> map = {
-      {"X-1", "xml.well-formed"},   {"X-2", "xml.utf-8"},
-      {"X-3", "xml.declaration"},   {"X-4", "xml.no-dtd"},
-      {"X-5", "xml.schema"},        {"X-6", "xml.namespace"},
-      {"X-7", "xml.response-date"}, {"X-10", "errors.request-attributes"},
-      {"D-1", "xml.date-forms"},    {"D-5", "errors.mixed-granularity"},
+      {"X-1", "xml.well-formed"},
+      {"X-2", "xml.utf-8"},
+      {"X-3", "xml.declaration"},
+      {"X-4", "xml.no-dtd"},
+      {"X-5", "xml.schema"},
+      {"X-6", "xml.namespace"},
+      {"X-7", "xml.response-date"},
+      {"X-10", "errors.request-attributes"},
+      {"D-1", "xml.date-forms"},
+      {"D-5", "errors.mixed-granularity"},
       {"D-6", "errors.from-after-until"},
-      {"D-10", "lists.granularity"}, {"D-12", "lists.expiration"},
+      {"D-10", "lists.granularity"},
+      {"D-12", "lists.expiration"},
       {"V-ID-4", "identify.earliest-datestamp"},
-      {"DR-6", "records.deleted"},  {"V-LR-5", "records.metadata"},
+      {"DR-6", "records.deleted"},
+      {"V-LR-5", "records.metadata"},
       {"V-LR-9", "records.format-namespace"},
-      {"X-14", "records.oai-dc"},   {"DC-2", "records.oai-dc"},
+      {"X-14", "records.oai-dc"},
+      {"DC-2", "records.oai-dc"},
   };
   return map;
 }
@@ -131,8 +139,8 @@ Answer Run::ask(const Arguments& arguments, bool post, const std::string& accept
     // A refusal in plain text (405, 404) is HTTP's business; a 200 is an answer.
     if (response.status == 200)
       report_.fail("xml.well-formed",
-                   "the response is not XML: '" + response.body.substr(0, 60) + "'",
-                   answer.request, answer.excerpt());
+                   "the response is not XML: '" + response.body.substr(0, 60) + "'", answer.request,
+                   answer.excerpt());
     return answer;
   }
   check_document(answer);
@@ -141,8 +149,17 @@ Answer Run::ask(const Arguments& arguments, bool post, const std::string& accept
   try {
     answer.oai = harvester::read_response(body, harvester::charset_of(response.content_type));
   } catch (const harvester::ResponseError& error) {
-    answer.problem = "not an OAI-PMH response (HTTP " + std::to_string(response.status) +
-                     "): " + error.what();
+    answer.problem =
+        "not an OAI-PMH response (HTTP " + std::to_string(response.status) + "): " + error.what();
+    return answer;
+  }
+  if (!answer.oai->errors.empty()) {
+    if (response.status == 200)
+      report_.pass("http.status-200", "OAI-PMH errors come with HTTP 200");
+    else
+      report_.fail("http.status-200",
+                   answer.error_codes() + " came with HTTP " + std::to_string(response.status),
+                   answer.request);
   }
   return answer;
 }
@@ -150,8 +167,11 @@ Answer Run::ask(const Arguments& arguments, bool post, const std::string& accept
 void Run::check_http(const Answer& answer, bool identity_only) {
   const auto& response = answer.exchange.response;
   for (const auto& retry_after : answer.exchange.unavailable) {
-    if (retry_after) report_.pass("http.retry-after", "503 came with Retry-After: " + *retry_after, answer.request);
-    else report_.fail("http.retry-after", "HTTP 503 without Retry-After", answer.request);
+    if (retry_after)
+      report_.pass("http.retry-after", "503 came with Retry-After: " + *retry_after,
+                   answer.request);
+    else
+      report_.fail("http.retry-after", "HTTP 503 without Retry-After", answer.request);
   }
   if (response.redirects > 0) {
     report_.warn("http.redirects",
@@ -187,7 +207,6 @@ void Run::check_content_type(const Answer& answer) {
   } else {
     report_.pass("http.content-type", "Content-Type " + response.content_type);
   }
-
 }
 
 void Run::check_request_url(const Answer& answer, const std::string& body, bool schema_failed) {
@@ -199,10 +218,9 @@ void Run::check_request_url(const Answer& answer, const std::string& body, bool 
   if (echoed == asked || (response.redirects > 0 && echoed == reached)) {
     report_.pass("xml.request-url", "<request> is " + echoed);
   } else if (!echoed.empty() || !schema_failed) {
-    report_.fail("xml.request-url", "<request> holds '" + echoed + "', the request went to " + asked,
-                 answer.request);
+    report_.fail("xml.request-url",
+                 "<request> holds '" + echoed + "', the request went to " + asked, answer.request);
   }
-
 }
 
 void Run::check_document(Answer& answer) {
@@ -212,9 +230,10 @@ void Run::check_document(Answer& answer) {
   const bool utf8 = oai::find_invalid_utf8(body) == std::string::npos;
   if (utf8) {
     if (const auto illegal = oai::remove_illegal_xml_chars(body); illegal > 0) {
-      report_.fail("xml.characters",
-                   std::to_string(illegal) + " character(s) illegal in XML 1.0 (control characters)",
-                   answer.request, answer.excerpt());
+      report_.fail(
+          "xml.characters",
+          std::to_string(illegal) + " character(s) illegal in XML 1.0 (control characters)",
+          answer.request, answer.excerpt());
     } else {
       report_.pass("xml.characters", "no illegal characters");
     }
@@ -231,16 +250,6 @@ void Run::check_document(Answer& answer) {
     if (failed.count(std::string(check)) == 0) report_.pass(check);
 
   check_request_url(answer, body, failed.count("xml.schema") > 0);
-  const bool has_error = body.find("<error") != std::string::npos ||
-                         body.find(":error ") != std::string::npos;
-  if (has_error && failed.count("xml.well-formed") == 0) {
-    if (response.status == 200)
-      report_.pass("http.status-200", "OAI-PMH errors come with HTTP 200");
-    else
-      report_.fail("http.status-200",
-                   "an OAI-PMH error came with HTTP " + std::to_string(response.status),
-                   answer.request);
-  }
 }
 
 void Run::identify() {
@@ -329,8 +338,8 @@ void Run::identify_facts(const Answer& answer) {
   if (facts.protocol_version == "2.0")
     report_.pass("identify.protocol-version", "protocolVersion 2.0");
   else
-    report_.fail("identify.protocol-version",
-                 "protocolVersion is '" + facts.protocol_version + "'", request);
+    report_.fail("identify.protocol-version", "protocolVersion is '" + facts.protocol_version + "'",
+                 request);
 
   if (const auto granularity = oai::parse_granularity(facts.granularity)) {
     granularity_ = *granularity;
@@ -385,7 +394,8 @@ void Run::identify_descriptions(const Answer& answer) {
     while (node != nullptr && node->next == nullptr) node = node->parent;
     if (node != nullptr) node = node->next;
   }
-  if (known == 0 && body.find("http://www.openarchives.org/OAI/2.0/branding/") == std::string::npos) {
+  if (known == 0 &&
+      body.find("http://www.openarchives.org/OAI/2.0/branding/") == std::string::npos) {
     report_.skip("identify.descriptions", "Identify has no description with a bundled schema");
   } else if (!schema_envelope_failed_) {
     bool valid = true;
@@ -443,7 +453,8 @@ void Run::post_and_compression(const Answer& get) {
   Answer compressed = ask({{"verb", "Identify"}}, false, advertised);
   const auto& response = compressed.exchange.response;
   if (!compressed.oai) {
-    report_.fail("http.compression", "with Accept-Encoding: " + advertised + ", " + compressed.problem,
+    report_.fail("http.compression",
+                 "with Accept-Encoding: " + advertised + ", " + compressed.problem,
                  compressed.request);
   } else if (lowered(response.content_encoding) != advertised) {
     report_.fail("http.compression",
@@ -469,9 +480,9 @@ void Run::after_lists() {
     for (const auto& text : datestamps_seen_) {
       const auto datestamp = oai::Datestamp::parse(text);
       if (datestamp && datestamp->last_second() < earliest_->first_second()) {
-        report_.fail("identify.earliest-datestamp",
-                     "a record has datestamp " + text + ", before earliestDatestamp " +
-                         earliest_->to_string());
+        report_.fail("identify.earliest-datestamp", "a record has datestamp " + text +
+                                                        ", before earliestDatestamp " +
+                                                        earliest_->to_string());
         all_later = false;
         break;
       }
@@ -485,16 +496,16 @@ void Run::after_lists() {
     report_.fail("identify.deleted-record",
                  "deletedRecord is 'no', but deleted records are listed");
   else if (!deleted_record_.empty())
-    report_.pass("identify.deleted-record", "deletedRecord " + deleted_record_ +
-                                                (deleted_seen_ ? ", deletions seen" : ""));
+    report_.pass("identify.deleted-record",
+                 "deletedRecord " + deleted_record_ + (deleted_seen_ ? ", deletions seen" : ""));
   if (!repository_identifier_.empty()) {
     const std::string prefix = "oai:" + repository_identifier_ + ":";
     bool all = true;
     for (const auto& [identifier, record] : listed_) {
       if (identifier.rfind(prefix, 0) != 0) {
-        report_.fail("identify.oai-identifier",
-                     "identifier '" + identifier + "' does not begin with " + prefix +
-                         " as the oai-identifier description says");
+        report_.fail("identify.oai-identifier", "identifier '" + identifier +
+                                                    "' does not begin with " + prefix +
+                                                    " as the oai-identifier description says");
         all = false;
         break;
       }

@@ -14,7 +14,7 @@
 namespace validator {
 
 struct ValidateOptions {
-  SessionOptions session;      // the base URL, budget, delay, time limit, headers
+  SessionOptions session;         // the base URL, budget, delay, time limit, headers
   std::string prefix = "oai_dc";  // the format lists are walked in
   std::string set;                // when given, lists are walked in this set
   std::set<Group> only;           // the groups to check; empty: all

@@ -4,8 +4,8 @@
 #include "validator/report.h"
 
 #include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
 
+#include <nlohmann/json.hpp>
 #include <sstream>
 
 #include "oai/xml_schema.h"
@@ -107,7 +107,8 @@ TEST(Report, JunitIsWellFormedWithOneTestCaseEach) {
   ASSERT_NE(doc, nullptr) << out.str();
   const std::string text = out.str();
   std::size_t cases = 0;
-  for (auto at = text.find("<testcase "); at != std::string::npos; at = text.find("<testcase ", at + 1))
+  for (auto at = text.find("<testcase "); at != std::string::npos;
+       at = text.find("<testcase ", at + 1))
     ++cases;
   EXPECT_EQ(cases, all_checks().size());
   EXPECT_NE(text.find("failures=\"1\""), std::string::npos);
