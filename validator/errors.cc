@@ -24,7 +24,7 @@ void Run::expect_error(std::string_view check, const Arguments& arguments,
   for (const auto code : codes) wanted += (wanted.empty() ? "" : " or ") + std::string(code);
   for (const auto code : codes) {
     if (!answer.is_error(code)) continue;
-    report_.pass(check, std::string(code) + " for " + asked, answer.request);
+    report_.pass(check, std::string(code), answer.request);
     if (code == "badVerb" || code == "badArgument")
       report_.pass("errors.request-attributes",
                    "no <request> attributes with " + std::string(code));

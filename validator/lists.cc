@@ -384,7 +384,7 @@ void Run::from_until() {
                        " (datestamp " + sample.datestamp + "): the bounds must be inclusive",
                    walked.first_request);
     else if (!outside)
-      report_.pass("lists.from-until", "from=until=" + bound + " selects " + sample.identifier);
+      report_.pass("lists.from-until", "from=until=" + bound + ": inclusive and selective");
   }
 }
 
@@ -509,8 +509,7 @@ std::optional<std::vector<std::string>> Run::formats_of(const std::string& ident
                      ", but its ListMetadataFormats does not list " + options_.prefix,
                  answer.request);
   } else {
-    report_.pass("formats.for-identifier",
-                 "the formats of " + identifier + ": " + joined(prefixes));
+    report_.pass("formats.for-identifier", "a listed item's formats: " + joined(prefixes));
   }
   return prefixes;
 }
