@@ -65,6 +65,7 @@ class Run {
   void identify_facts(const Answer& answer);
   void identify_descriptions(const Answer& answer);
   void post_and_compression(const Answer& get);
+  void check_compression(const std::string& encoding);
   void after_lists();
   bool wants(Group group) const;
 
