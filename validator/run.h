@@ -61,6 +61,7 @@ class Run {
   void check_required_elements(const Answer& answer);
   void check_admin_emails(const Answer& answer);
   void check_http(const Answer& answer, bool identity_only);
+  void check_response_date(const Answer& answer);
   void identify();
   void identify_facts(const Answer& answer);
   void identify_descriptions(const Answer& answer);

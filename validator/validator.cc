@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdlib>
 #include <regex>
 
 #include "oai/identifier.h"
@@ -153,6 +154,7 @@ Answer Run::ask(const Arguments& arguments, bool post, const std::string& accept
         "not an OAI-PMH response (HTTP " + std::to_string(response.status) + "): " + error.what();
     return answer;
   }
+  check_response_date(answer);
   if (!answer.oai->errors.empty()) {
     if (response.status == 200)
       report_.pass("http.status-200", "OAI-PMH errors come with HTTP 200");
@@ -162,6 +164,21 @@ Answer Run::ask(const Arguments& arguments, bool post, const std::string& accept
                    answer.request);
   }
   return answer;
+}
+
+void Run::check_response_date(const Answer& answer) {
+  // D-14: the repository's clock when it answered. A day off is a wrong
+  // clock or a cached page; the form itself is X-7's (check_response).
+  const auto date = oai::Datestamp::parse(answer.oai->response_date);
+  if (!date || date->granularity() != oai::Granularity::kSeconds) return;
+  const std::int64_t off = date->unix_seconds() - oai::Datestamp::now().unix_seconds();
+  if (std::abs(off) > 86400)
+    report_.warn("xml.response-date",
+                 "responseDate " + answer.oai->response_date + " is " +
+                     std::to_string(std::abs(off) / 3600) + " hours " +
+                     (off < 0 ? "behind" : "ahead of") +
+                     " our clock: a stale cache or a wrong clock",
+                 answer.request);
 }
 
 void Run::check_http(const Answer& answer, bool identity_only) {

@@ -133,6 +133,11 @@ FAULTS = {
     "local-response-date": {
         "fault": "responseDate is written in local time with a +02:00 offset.",
         "fails": ["xml.response-date"], "warns": [], "exit": 1},
+    # D-14 (SHOULD): responseDate two days behind the clock, as from a stale
+    # cache; well-formed, so a warning only.
+    "stale-response-date": {
+        "fault": "responseDate is two days old.",
+        "fails": [], "warns": ["xml.response-date"], "exit": 0},
     # <request> names another URL (Identify's baseURL stays right).
     "wrong-request-url": {
         "fault": "<request> carries http://example.org/elsewhere instead of the base URL.",
@@ -583,6 +588,8 @@ class Repository:
         if self.fault == "local-response-date":
             local = self.now.astimezone(datetime.timezone(datetime.timedelta(hours=2)))
             date = local.strftime("%Y-%m-%dT%H:%M:%S+02:00")
+        elif self.fault == "stale-response-date":
+            date = seconds_form(self.now - datetime.timedelta(days=2))
         else:
             date = seconds_form(self.now)
         parts.append(f"  <responseDate>{date}</responseDate>\n")
