@@ -7,7 +7,8 @@ MODE is one of:
   broken  every repository of broken_repositories.py: the checks that fail
           are exactly those its FAULTS entry names, the warnings it names
           appear, and the exit status is the one it names;
-  serve   `oaipmh harvest` takes the `clean` repository (records, deletions,
+  serve   what cannot be checked at all exits 2 with one plain line; then
+          `oaipmh harvest` takes the `clean` repository (records, deletions,
           sets, two formats) into a new store, `oaipmh serve` republishes it,
           and `oaipmh validate` finds nothing: no failure, no warning; the
           text and JUnit reports are checked too;
@@ -19,6 +20,7 @@ import concurrent.futures
 import json
 import os
 import pathlib
+import socket
 import subprocess
 import sys
 import tempfile
@@ -123,14 +125,36 @@ def broken(port: int) -> list:
     return problems
 
 
+def usage_errors(port: int) -> list:
+    """Exit status 2, and one plain line, for what cannot be checked at all."""
+    problems = []
+    closed = socket.socket()
+    closed.bind(("127.0.0.1", 0))
+    closed_port = closed.getsockname()[1]
+    closed.close()  # nothing listens there now
+    for arguments, said in [
+            (["ftp://127.0.0.1/oai"], "must begin with http:// or https://"),
+            ([f"http://127.0.0.1:{port}/clean/oai?verb=Identify"], "without a query"),
+            ([f"http://127.0.0.1:{port}/clean/oai", "--only", "nonsense"], "not a group"),
+            ([f"http://127.0.0.1:{port}/clean/oai", "--format", "yaml"], "yaml"),
+            ([f"http://127.0.0.1:{closed_port}/oai"], "cannot reach"),
+            ([f"http://127.0.0.1:{port}/html-everywhere/oai"], "answers HTML")]:
+        run = subprocess.run([OAIPMH, "validate", *arguments, "--delay", "0"], capture_output=True,
+                             text=True, timeout=TIMEOUT)
+        if run.returncode != 2 or said not in run.stderr:
+            problems.append(f"validate {arguments}: exit {run.returncode}, stderr {run.stderr!r}")
+    return problems
+
+
 def serve(port: int, work: pathlib.Path) -> list:
+    problems = usage_errors(port)
     store = work / "clean.sqlite"
     harvest = subprocess.run(
         [OAIPMH, "harvest", "--store", str(store), "--url", f"http://127.0.0.1:{port}/clean/oai",
          "--name", "clean", "--prefix", "test_fmt", "--politeness-delay", "0", "-q"],
         capture_output=True, text=True, timeout=TIMEOUT)
     if harvest.returncode != 0:
-        return [f"harvest of clean failed: {harvest.stderr}"]
+        return problems + [f"harvest of clean failed: {harvest.stderr}"]
     # Pages of 10, so the 23 records and their deletions span pages with
     # resumption tokens, cursors and expiration dates.
     config = work / "serve.toml"
@@ -151,9 +175,8 @@ def serve(port: int, work: pathlib.Path) -> list:
                 break
             time.sleep(0.1)
         if url is None:
-            return ["oaipmh serve did not start"]
+            return problems + ["oaipmh serve did not start"]
         status, report, stderr = validate(url)
-        problems = []
         if status != 0:
             problems.append(f"validate of our serve: exit {status} {stderr}")
         for check in report["checks"]:
