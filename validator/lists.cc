@@ -67,7 +67,8 @@ void Run::formats() {
                      oai_dc->metadata_namespace + "'",
                  answer.request);
   } else {
-    report_.pass("formats.oai-dc", std::to_string(formats_.size()) + " formats, oai_dc among them");
+    report_.pass("formats.oai-dc",
+                 "oai_dc among " + std::to_string(formats_.size()) + " format(s)");
   }
 }
 

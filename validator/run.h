@@ -23,7 +23,7 @@ namespace validator {
 struct Answer {
   Exchange exchange;
   std::optional<harvester::Response> oai;  // nullopt: not OAI-PMH (see problem)
-  std::string problem;                     // why it is not: "answers HTML", ...
+  std::string problem;                     // what came instead: "an HTML page (HTTP 200, ...)"
   std::string request;                     // exchange.describe(): for the report
 
   bool is_error(std::string_view code) const;

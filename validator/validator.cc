@@ -128,14 +128,14 @@ Answer Run::ask(const Arguments& arguments, bool post, const std::string& accept
   }
   check_http(answer, accept_encoding == "identity");
   if (looks_like_html(response)) {
-    answer.problem = "answers HTML (HTTP " + std::to_string(response.status) +
+    answer.problem = "an HTML page (HTTP " + std::to_string(response.status) +
                      (response.content_type.empty() ? "" : ", " + response.content_type) +
                      "), not OAI-PMH";
     return answer;
   }
   const auto start = response.body.find_first_not_of(" \t\r\n\xEF\xBB\xBF");
   if (start == std::string::npos || response.body[start] != '<') {
-    answer.problem = "answers no XML (HTTP " + std::to_string(response.status) +
+    answer.problem = "a body that is not XML (HTTP " + std::to_string(response.status) +
                      (response.content_type.empty() ? "" : ", " + response.content_type) + ")";
     // A refusal in plain text (405, 404) is HTTP's business; a 200 is an answer.
     if (response.status == 200)
@@ -285,7 +285,7 @@ void Run::identify() {
   }
   if (!answer.oai) {
     std::string problem = answer.problem;
-    if (problem.rfind("answers HTML", 0) == 0) problem = "this URL " + problem;
+    if (problem.rfind("an HTML page", 0) == 0) problem = "this URL answers " + problem;
     throw NotOaiPmh(options_.session.base_url + ": " + problem +
                     (response.status != 200 && problem.find("HTTP") == std::string::npos
                          ? " (HTTP " + std::to_string(response.status) + ")"
@@ -446,12 +446,8 @@ void Run::post_and_compression(const Answer& get) {
       post.oai->identify->repository_name == get.oai->identify->repository_name) {
     report_.pass("http.post", "POST verb=Identify answered like GET", post.request);
   } else {
-    report_.fail("http.post",
-                 "POST verb=Identify answered " +
-                     (post.oai ? post.error_codes()
-                               : post.problem + " (HTTP " +
-                                     std::to_string(post.exchange.response.status) + ")"),
-                 post.request, post.excerpt());
+    report_.fail("http.post", "POST verb=Identify answered " + post.error_codes(), post.request,
+                 post.excerpt());
   }
   bool advertised = false;
   for (const auto& encoding : compression_) {

@@ -138,7 +138,7 @@ def usage_errors(port: int) -> list:
             ([f"http://127.0.0.1:{port}/clean/oai", "--only", "nonsense"], "not a group"),
             ([f"http://127.0.0.1:{port}/clean/oai", "--format", "yaml"], "yaml"),
             ([f"http://127.0.0.1:{closed_port}/oai"], "cannot reach"),
-            ([f"http://127.0.0.1:{port}/html-everywhere/oai"], "answers HTML")]:
+            ([f"http://127.0.0.1:{port}/html-everywhere/oai"], "this URL answers an HTML page")]:
         run = subprocess.run([OAIPMH, "validate", *arguments, "--delay", "0"], capture_output=True,
                              text=True, timeout=TIMEOUT)
         if run.returncode != 2 or said not in run.stderr:
