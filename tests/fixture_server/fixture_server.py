@@ -13,7 +13,6 @@ reaches EOF, or on SIGTERM/SIGINT.
 """
 
 import argparse
-import gzip
 import http.server
 import json
 import os
@@ -26,10 +25,9 @@ import threading
 import time
 import urllib.parse
 import xml.sax.saxutils
-import zlib
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent / "support"))
-from loopback_server import LoopbackServer  # noqa: E402
+from loopback_server import LoopbackServer, compress  # noqa: E402
 
 ACTIONS = ("reset", "stall", "trickle", "endless")
 BODY_SOURCES = ("body", "body_file", "body_hex")
@@ -158,14 +156,6 @@ def load_body(response, scenario, port, params):
             escaped = xml.sax.saxutils.escape(values[0], {'"': "&quot;"})
             body = body.replace(f"{{{{param:{name}}}}}".encode(), escaped.encode("utf-8"))
     return compress(body, response.get("encoding"))
-
-
-def compress(body, encoding):
-    if encoding == "gzip":
-        return gzip.compress(body)
-    if encoding == "deflate":
-        return zlib.compress(body)  # zlib-wrapped, as HTTP "deflate" means
-    return body
 
 
 # --------------------------------------------------------------------------

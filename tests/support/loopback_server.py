@@ -1,12 +1,15 @@
 """The HTTP server the tests' Python servers share: threaded, on 127.0.0.1
-and a port of the system's choosing, quiet about clients that go away.
+and a port of the system's choosing, quiet about clients that go away; and
+the body encodings they send.
 
     sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent / "support"))
     from loopback_server import LoopbackServer
 """
+import gzip
 import http.server
 import socketserver
 import sys
+import zlib
 
 
 class LoopbackServer(http.server.ThreadingHTTPServer):
@@ -27,3 +30,12 @@ class LoopbackServer(http.server.ThreadingHTTPServer):
         # is a bug worth its traceback.
         if not isinstance(sys.exc_info()[1], OSError):
             super().handle_error(request, client_address)
+
+
+def compress(body: bytes, encoding) -> bytes:
+    """`body` in the HTTP content coding `encoding` (gzip, deflate, or None)."""
+    if encoding == "gzip":
+        return gzip.compress(body)
+    if encoding == "deflate":
+        return zlib.compress(body)  # zlib-wrapped, as HTTP "deflate" means
+    return body

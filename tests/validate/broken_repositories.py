@@ -33,7 +33,6 @@ import argparse
 import base64
 import binascii
 import datetime
-import gzip
 import http.server
 import json
 import os
@@ -45,11 +44,10 @@ import threading
 import time
 import traceback
 import urllib.parse
-import zlib
 from xml.sax.saxutils import escape
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent / "support"))
-from loopback_server import LoopbackServer  # noqa: E402
+from loopback_server import LoopbackServer, compress  # noqa: E402
 
 # --------------------------------------------------------------------------
 # The repositories and what `oaipmh validate` must say about each.
@@ -1096,14 +1094,6 @@ def accepted_encoding(header):
         if q > best_q:
             best, best_q = name, q
     return best
-
-
-def compress(body, encoding):
-    if encoding == "gzip":
-        return gzip.compress(body)
-    if encoding == "deflate":
-        return zlib.compress(body)  # zlib-wrapped, as HTTP "deflate" means
-    return body
 
 
 class Handler(http.server.BaseHTTPRequestHandler):
