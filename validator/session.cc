@@ -1,8 +1,8 @@
 #include "validator/session.h"
 
-#include <cmath>
-#include <cstdlib>
 #include <thread>
+
+#include "harvester/retry.h"
 
 namespace validator {
 namespace {
@@ -15,17 +15,6 @@ harvester::HttpOptions http_options(const SessionOptions& options) {
   http.total_timeout_seconds = options.request_timeout_seconds;
   http.low_speed_seconds = std::min<long>(60, options.request_timeout_seconds);
   return http;
-}
-
-// Retry-After in seconds: a number of seconds, or nullopt (an HTTP date or
-// anything else; we then wait the default).
-std::optional<double> retry_after_seconds(const std::optional<std::string>& header) {
-  if (!header || header->empty()) return std::nullopt;
-  char* end = nullptr;
-  const double seconds = std::strtod(header->c_str(), &end);
-  if (end == header->c_str() || *end != '\0' || !std::isfinite(seconds) || seconds < 0)
-    return std::nullopt;
-  return seconds;
 }
 
 }  // namespace
@@ -103,7 +92,10 @@ Exchange Session::send(const Arguments& arguments, bool post, const std::string&
       return exchange;
     }
     unavailable.push_back(exchange.response.retry_after);
-    const auto asked = retry_after_seconds(exchange.response.retry_after);
+    const auto& header = exchange.response.retry_after;
+    const auto asked = header
+                           ? harvester::parse_retry_after(*header, std::chrono::system_clock::now())
+                           : std::nullopt;
     if (asked && *asked > options_.max_retry_after_seconds)
       throw StopRun("the repository asks to wait " + *exchange.response.retry_after +
                     " s (Retry-After), longer than " +

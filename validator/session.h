@@ -54,8 +54,9 @@ class Session {
 
   // Sends the request (GET, or POST with the arguments as the form body) to
   // the base URL with `accept_encoding` ("identity" unless the check is about
-  // compression). A 503 is retried after its Retry-After (or after 2 s when it
-  // has none), twice at most, each try counted. Throws StopRun when no request
+  // compression). A 503 is retried after its Retry-After (seconds or an
+  // HTTP date; 2 s when it has none or it is neither), twice at most, each
+  // try counted. Throws StopRun when no request
   // may be made any more.
   Exchange send(const Arguments& arguments, bool post = false,
                 const std::string& accept_encoding = "identity");

@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <regex>
 
+#include "harvester/retry.h"
 #include "oai/identifier.h"
 #include "oai/namespaces.h"
 #include "oai/response_check.h"
@@ -184,11 +185,15 @@ void Run::check_response_date(const Answer& answer) {
 void Run::check_http(const Answer& answer, bool identity_only) {
   const auto& response = answer.exchange.response;
   for (const auto& retry_after : answer.exchange.unavailable) {
-    if (retry_after)
-      report_.pass("http.retry-after", "503 came with Retry-After: " + *retry_after,
+    if (!retry_after)
+      report_.fail("http.retry-after", "HTTP 503 without Retry-After", answer.request);
+    else if (!harvester::parse_retry_after(*retry_after, std::chrono::system_clock::now()))
+      report_.fail("http.retry-after",
+                   "Retry-After '" + *retry_after + "' is neither seconds nor an HTTP date",
                    answer.request);
     else
-      report_.fail("http.retry-after", "HTTP 503 without Retry-After", answer.request);
+      report_.pass("http.retry-after", "503 came with Retry-After: " + *retry_after,
+                   answer.request);
   }
   if (response.redirects > 0) {
     report_.warn("http.redirects",
