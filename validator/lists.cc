@@ -17,15 +17,6 @@ constexpr int kTinyPage = 10;                     // harvest.page-size
 constexpr double kSlowPageSeconds = 10;           // harvest.page-time
 constexpr std::int64_t kShortTokenSeconds = 600;  // harvest.token-lifetime
 
-std::string namespace_of(const std::string& payload) {
-  std::vector<std::string> errors;
-  const oai::XmlDocument doc = oai::parse_xml(payload, errors);
-  if (doc == nullptr) return {};
-  const xmlNode* root = xmlDocGetRootElement(doc.get());
-  if (root == nullptr || root->ns == nullptr) return {};
-  return reinterpret_cast<const char*>(root->ns->href);
-}
-
 std::string joined(std::vector<std::string> values) {
   std::sort(values.begin(), values.end());
   std::string text;
@@ -266,7 +257,12 @@ void Run::check_records(const Answer& answer, const std::string& prefix) {
     }
     if (record.metadata.empty()) continue;  // V-LR-5 from the document check
     report_.pass("records.metadata", "records carry metadata");
-    const std::string ns = namespace_of(record.metadata);
+    // The payload, parsed once for its namespace and its schema.
+    std::vector<std::string> errors;
+    const oai::XmlDocument payload = oai::parse_xml(record.metadata, errors);
+    const xmlNode* root = payload ? xmlDocGetRootElement(payload.get()) : nullptr;
+    const std::string ns =
+        root != nullptr && root->ns != nullptr ? reinterpret_cast<const char*>(root->ns->href) : "";
     if (format != formats_.end()) {
       if (ns == format->metadata_namespace)
         report_.pass("records.format-namespace", "metadata in the namespace of its format");
@@ -277,7 +273,7 @@ void Run::check_records(const Answer& answer, const std::string& prefix) {
                      answer.request);
     }
     if (prefix != "oai_dc") continue;
-    const auto errors = oai::XmlSchema::oai_dc().validate(record.metadata);
+    if (payload) errors = oai::XmlSchema::oai_dc().validate(*payload);
     if (errors.empty())
       report_.pass("records.oai-dc", "oai_dc metadata valid against oai_dc.xsd");
     else

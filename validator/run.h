@@ -25,6 +25,7 @@ struct Answer {
   std::optional<harvester::Response> oai;  // nullopt: not OAI-PMH (see problem)
   std::string problem;                     // what came instead: "an HTML page (HTTP 200, ...)"
   std::string request;                     // exchange.describe(): for the report
+  std::string text;  // the body without characters illegal in XML 1.0: what is parsed
 
   bool is_error(std::string_view code) const;
   std::string error_codes() const;  // "badArgument, noRecordsMatch", or "no error"
@@ -55,7 +56,7 @@ class Run {
   // validator.cc: requests, response checks, Identify
   Answer ask(const Arguments& arguments, bool post = false,
              const std::string& accept_encoding = "identity");
-  void check_document(Answer& answer);
+  void check_document(const Answer& answer, std::size_t illegal_characters);
   void check_content_type(const Answer& answer);
   void check_request_url(const Answer& answer, const std::string& body, bool schema_failed);
   void check_required_elements(const Answer& answer);

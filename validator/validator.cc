@@ -145,11 +145,12 @@ Answer Run::ask(const Arguments& arguments, bool post, const std::string& accept
                    answer.excerpt());
     return answer;
   }
-  check_document(answer);
-  std::string body = response.body;
-  oai::remove_illegal_xml_chars(body);
+  answer.text = response.body;
+  const std::size_t illegal = oai::remove_illegal_xml_chars(answer.text);
+  check_document(answer, illegal);
   try {
-    answer.oai = harvester::read_response(body, harvester::charset_of(response.content_type));
+    answer.oai =
+        harvester::read_response(answer.text, harvester::charset_of(response.content_type));
   } catch (const harvester::ResponseError& error) {
     answer.problem =
         "not an OAI-PMH response (HTTP " + std::to_string(response.status) + "): " + error.what();
@@ -245,20 +246,20 @@ void Run::check_request_url(const Answer& answer, const std::string& body, bool 
   }
 }
 
-void Run::check_document(Answer& answer) {
-  const auto& response = answer.exchange.response;
+void Run::check_document(const Answer& answer, std::size_t illegal_characters) {
   check_content_type(answer);
-  std::string body = response.body;
-  const bool utf8 = oai::find_invalid_utf8(body) == std::string::npos;
-  if (utf8) {
-    if (const auto illegal = oai::remove_illegal_xml_chars(body); illegal > 0) {
-      report_.fail(
-          "xml.characters",
-          std::to_string(illegal) + " character(s) illegal in XML 1.0 (control characters)",
-          answer.request, answer.excerpt());
-    } else {
-      report_.pass("xml.characters", "no illegal characters");
-    }
+  // Bytes that are not UTF-8 are X-2's to report, so the document checks
+  // see them; characters illegal in XML are this check's, and removed.
+  const std::string& raw = answer.exchange.response.body;
+  const bool utf8 = oai::find_invalid_utf8(raw) == std::string::npos;
+  const std::string& body = utf8 ? answer.text : raw;
+  if (utf8 && illegal_characters > 0) {
+    report_.fail("xml.characters",
+                 std::to_string(illegal_characters) +
+                     " character(s) illegal in XML 1.0 (control characters)",
+                 answer.request, answer.excerpt());
+  } else if (utf8) {
+    report_.pass("xml.characters", "no illegal characters");
   }
   std::set<std::string> failed;
   for (const auto& finding : oai::check_response(body, oai::PayloadValidation::kNone)) {
@@ -390,8 +391,7 @@ void Run::identify_facts(const Answer& answer) {
 
 void Run::identify_descriptions(const Answer& answer) {
   std::vector<std::string> errors;
-  std::string body = answer.exchange.response.body;
-  oai::remove_illegal_xml_chars(body);
+  const std::string& body = answer.text;
   const oai::XmlDocument doc = oai::parse_xml(body, errors);
   if (doc == nullptr) return;
   // The oai-identifier description, if any: its repositoryIdentifier.
