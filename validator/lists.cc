@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <map>
 #include <set>
+#include <thread>
 
 #include "oai/identifier.h"
 #include "oai/set_spec.h"
@@ -454,14 +455,6 @@ void Run::advice() {
     if ((!title || !identifier) && untitled == nullptr) untitled = &record;
     if (!link && unlinked == nullptr) unlinked = &record;
   }
-  if (record_walk_.items.size() >= 10 && record_walk_.dated_now == record_walk_.items.size())
-    report_.warn("harvest.datestamps",
-                 "every datestamp of " + std::to_string(record_walk_.items.size()) +
-                     " records is the moment of its response: each incremental harvest takes "
-                     "everything again",
-                 record_walk_.first_request);
-  else
-    report_.pass("harvest.datestamps", "datestamps are not the moment of the response");
   if (dc_records == 0) return;
   if (untitled != nullptr)
     report_.warn("harvest.title-identifier",
@@ -476,6 +469,24 @@ void Run::advice() {
         record_walk_.first_request);
   else
     report_.pass("harvest.identifier-links", "every record has a resolvable dc:identifier");
+}
+
+bool Run::datestamps_look_like_now() const {
+  return record_walk_.items.size() >= 10 && record_walk_.dated_now == record_walk_.items.size();
+}
+
+void Run::datestamps_advice() {
+  if (record_walk_.items.empty()) return;
+  // A list whose every datestamp is the moment of its response may just have
+  // been written (an aggregator's first harvest); it is the repository's
+  // clock only if a later GetRecord moved the datestamp to its own moment.
+  if (datestamps_look_like_now() && datestamps_moved_)
+    report_.warn("harvest.datestamps",
+                 "every datestamp is the moment of its response, and GetRecord moved one "
+                 "later: each incremental harvest takes everything again",
+                 record_walk_.first_request);
+  else
+    report_.pass("harvest.datestamps", "datestamps stay put between requests");
 }
 
 std::optional<std::vector<std::string>> Run::formats_of(const std::string& identifier) {
@@ -549,6 +560,8 @@ void Run::get_records() {
   if (deleted != items.end()) samples.push_back(&*deleted);
   if (items.size() > 2 && !items.back().deleted && &items.back() != samples.front())
     samples.push_back(&items.back());
+  // Datestamps that all read "now" are asked again in a later second.
+  if (datestamps_look_like_now()) std::this_thread::sleep_for(std::chrono::milliseconds(1100));
   if (samples.empty()) {
     report_.skip("getrecord.formats", "no record was listed");
     report_.skip("getrecord.header", "no record was listed");
@@ -579,6 +592,11 @@ void Run::get_records() {
       auto a = got.set_specs, b = sample->set_specs;
       std::sort(a.begin(), a.end());
       std::sort(b.begin(), b.end());
+      const auto stamp = oai::Datestamp::parse(got.datestamp);
+      const auto moment = oai::Datestamp::parse(answer.oai->response_date);
+      if (got.datestamp != sample->datestamp && stamp && moment &&
+          std::abs(stamp->unix_seconds() - moment->unix_seconds()) <= 1)
+        datestamps_moved_ = true;
       if (got.identifier != sample->identifier || got.datestamp != sample->datestamp ||
           got.deleted != sample->deleted || a != b)
         report_.fail("getrecord.header",

@@ -88,6 +88,8 @@ class Run {
   void set_selection();
   void other_formats();
   void advice();
+  bool datestamps_look_like_now() const;
+  void datestamps_advice();
   std::optional<std::vector<std::string>> formats_of(const std::string& identifier);
   void formats_for_identifier();
   void get_records();
@@ -119,6 +121,7 @@ class Run {
   std::map<std::string, store::HarvestedRecord> listed_;  // ListRecords' records by identifier
   std::vector<std::string> datestamps_seen_;
   bool deleted_seen_ = false;
+  bool datestamps_moved_ = false;  // GetRecord gave a sample a newer, "now" datestamp
   bool schema_envelope_failed_ = false;
   ListWalk identifier_walk_;
   ListWalk record_walk_;

@@ -537,6 +537,7 @@ void Run::all() {
   after_lists();
   formats_for_identifier();
   get_records();
+  datestamps_advice();
   if (wants(Group::kErrors)) errors();
 }
 
